@@ -1,0 +1,45 @@
+"""The device interface: how a target conductance becomes a programmed cell and how a cell reads over time."""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+import equinox as eqx
+import jax
+
+from .._custom_types import PRNGKeyArray
+
+
+class AbstractDevice(eqx.Module):
+    """A memory device that stores one conductance per cell.
+
+    Subclasses implement two pure, elementwise functions:
+
+    - ``program(g_target, *, key) -> cells``: write target conductances (uS, any shape, within
+      ``[g_min_us, g_max_us]``). Returns a pytree of arrays of the same shape with at least ``.g``, the
+      conductance right after programming (uS). Anything needed later (drift exponents, relaxation draws) is sampled
+      here, once per programming.
+    - ``read(cells, t_seconds, *, key) -> g``: the conductance ``t_seconds`` after programming (uS). Persistent
+      changes (drift, relaxation) are deterministic functions of ``cells`` and ``t``; ``key`` only drives the noise
+      of this read, so reading the same cells twice at the same ``t`` gives the same drift and independent noise.
+
+    Attributes every device has: ``g_min_us``, ``g_max_us`` (the programmable range).
+    """
+
+    g_min_us: eqx.AbstractVar[Any]
+    g_max_us: eqx.AbstractVar[Any]
+
+    @abc.abstractmethod
+    def program(self, g_target: jax.Array, *, key: PRNGKeyArray | None) -> Any:
+        raise NotImplementedError
+
+    @abc.abstractmethod
+    def read(self, cells: Any, t_seconds, *, key: PRNGKeyArray | None) -> jax.Array:
+        raise NotImplementedError
+
+    @property
+    @abc.abstractmethod
+    def stochastic(self) -> bool:
+        """Whether ``program``/``read`` draw random numbers (and so need a key)."""
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Small energy-based models: samplers, training, likelihoods, hardware sampling cost."""

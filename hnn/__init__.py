@@ -1,0 +1,1 @@
+"""High-order Hopfield networks that solve k-SAT natively."""

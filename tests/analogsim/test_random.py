@@ -1,0 +1,49 @@
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import pytest
+import scipy.stats
+
+from analogsim import _random
+
+
+def test_normal_moments_and_ks():
+    z = np.asarray(_random.normal(jr.key(0), (400_000,)), np.float64)
+    assert abs(z.mean()) < 5 * 1 / np.sqrt(z.size)
+    assert abs(z.std() - 1) < 0.005
+    assert abs(scipy.stats.skew(z)) < 0.02
+    assert abs(scipy.stats.kurtosis(z)) < 0.04
+    assert scipy.stats.kstest(z[:50_000], "norm").pvalue > 1e-3
+    assert np.abs(z).max() < 5.4  # documented truncation
+
+
+def test_uniform_range_and_ks():
+    u = np.asarray(_random.uniform(jr.key(1), (100_000,)))
+    assert u.min() > 0 and u.max() < 1
+    assert scipy.stats.kstest(u, "uniform").pvalue > 1e-3
+
+
+def test_deterministic_and_key_dependent():
+    a = _random.normal(jr.key(3), (1000,))
+    b = _random.normal(jr.key(3), (1000,))
+    c = _random.normal(jr.key(4), (1000,))
+    assert jnp.array_equal(a, b)
+    assert not jnp.array_equal(a, c)
+    # Streams of different keys and neighbouring elements are uncorrelated.
+    a, c = np.asarray(_random.normal(jr.key(3), (200_000,))), np.asarray(_random.normal(jr.key(4), (200_000,)))
+    assert abs(np.corrcoef(a, c)[0, 1]) < 0.01
+    assert abs(np.corrcoef(a[1:], a[:-1])[0, 1]) < 0.01
+    # fold_in keys (used for the two cells of a differential pair) are independent too.
+    d = np.asarray(_random.normal(jr.fold_in(jr.key(3), 1), (200_000,)))
+    assert abs(np.corrcoef(a, d)[0, 1]) < 0.01
+
+
+def test_shape_and_raw_keys():
+    z = _random.normal(jr.PRNGKey(0), (3, 4, 5))
+    assert z.shape == (3, 4, 5) and z.dtype == jnp.float32
+    assert _random.normal(jr.key(0), ()).shape == ()
+
+
+def test_too_many_numbers_raises():
+    with pytest.raises(ValueError, match="2\\*\\*32"):
+        _random.bits(jr.key(0), (2**16, 2**16))
