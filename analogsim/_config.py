@@ -61,7 +61,9 @@ class CrossbarConfig(eqx.Module):
         for name, cls in (("read_noise", ReadNoise), ("faults", StuckAt), ("ir_drop", IRDrop)):
             value = getattr(self, name)
             if value is not None and not isinstance(value, cls):
-                raise ValueError(f"{name} must be an analogsim.{cls.__name__} or None, got {type(value).__name__}")
+                raise ValueError(
+                    f"{name} must be an analogsim.{cls.__name__} or None, got {type(value).__name__}"
+                )
         if not isinstance(self.drift_compensation, bool):
             raise ValueError(f"drift_compensation must be a bool, got {self.drift_compensation!r}")
 

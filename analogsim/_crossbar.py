@@ -157,10 +157,14 @@ class Crossbar(eqx.Module):
         """
         t = _check_t(t_seconds)
         if self.config.device.stochastic and key is None:
-            raise ValueError(f"{type(self.config.device).__name__} reads are stochastic: pass key=... to at()")
+            raise ValueError(
+                f"{type(self.config.device).__name__} reads are stochastic: pass key=... to at()"
+            )
         return _at(self, t, key)
 
-    def __call__(self, x: Float[Array, "*batch in"], *, key: PRNGKeyArray | None = None) -> Float[Array, "*batch out"]:
+    def __call__(
+        self, x: Float[Array, "*batch in"], *, key: PRNGKeyArray | None = None
+    ) -> Float[Array, "*batch out"]:
         """Analog matrix-vector product ``W @ x`` for ``x`` of shape (in,) or (batch..., in)."""
         x = jnp.asarray(x)
         if x.ndim < 1 or x.shape[-1] != self.shape[1]:

@@ -47,7 +47,9 @@ def bits(key: PRNGKeyArray, shape: tuple[int, ...]) -> jax.Array:
     shape = tuple(int(s) for s in shape)
     n = math.prod(shape)
     if n >= 2**32:
-        raise ValueError(f"cannot draw {n} random numbers at once (at most 2**32 - 1 per call); split the key")
+        raise ValueError(
+            f"cannot draw {n} random numbers at once (at most 2**32 - 1 per call); split the key"
+        )
     s0, s1 = _seeds(key)
     i = jax.lax.iota(jnp.uint32, n).reshape(shape) if shape else jnp.zeros((), jnp.uint32)
     h = _fmix32((i ^ s0) * jnp.uint32(_GOLDEN))

@@ -30,6 +30,10 @@ def check_int(value, name: str, *, minimum: int, allow_none: bool = False) -> No
     if value is None and allow_none:
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer >= {minimum}{' or None' if allow_none else ''}, got {value!r}")
+        raise ValueError(
+            f"{name} must be an integer >= {minimum}{' or None' if allow_none else ''}, got {value!r}"
+        )
     if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}{' or None' if allow_none else ''}, got {value}")
+        raise ValueError(
+            f"{name} must be an integer >= {minimum}{' or None' if allow_none else ''}, got {value}"
+        )

@@ -156,8 +156,12 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.repeats is not None and args.repeats < 1:
         p.error("--repeats must be >= 1")
-    res = run(quick=args.quick, repeats=args.repeats, progress=lambda m: print(f"[bench] {m}", file=sys.stderr))
-    print(f"backend {res['machine']['backend']}, {res['machine']['cpu_count']} CPUs, jax {res['machine']['jax']}")
+    res = run(
+        quick=args.quick, repeats=args.repeats, progress=lambda m: print(f"[bench] {m}", file=sys.stderr)
+    )
+    print(
+        f"backend {res['machine']['backend']}, {res['machine']['cpu_count']} CPUs, jax {res['machine']['jax']}"
+    )
     print(f"config: {res['config']}\n")
     print(format_table(res))
     if "hugetlb" not in res["machine"]["glibc_tunables"] and platform.system() == "Linux":

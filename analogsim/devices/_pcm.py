@@ -90,6 +90,8 @@ class PCM(AbstractDevice):
         t = jnp.asarray(t_seconds, jnp.float32)
         log_t = jnp.log((t + self.t0_s) / self.t0_s)
         g_drift = cells.g * jnp.exp(-cells.nu * log_t)
-        sigma = self.read_noise_q(cells.g) * jnp.sqrt(jnp.log((t + self.t0_s + self.t_read_s) / (2 * self.t_read_s)))
+        sigma = self.read_noise_q(cells.g) * jnp.sqrt(
+            jnp.log((t + self.t0_s + self.t_read_s) / (2 * self.t_read_s))
+        )
         noise = _random.normal(key, cells.g.shape)
         return jnp.maximum(g_drift + jnp.abs(g_drift) * sigma * self.read_noise_scale * noise, 0.0)

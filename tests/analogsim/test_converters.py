@@ -32,7 +32,9 @@ def test_ideal_quantizer_only_clips():
 
 
 def test_straight_through_gradient():
-    g = jax.grad(lambda x: jnp.sum(asim.quantize(x, 4, 1.0) * jnp.arange(1.0, 4.0)))(jnp.array([0.33, -0.71, 1.5]))
+    g = jax.grad(lambda x: jnp.sum(asim.quantize(x, 4, 1.0) * jnp.arange(1.0, 4.0)))(
+        jnp.array([0.33, -0.71, 1.5])
+    )
     np.testing.assert_allclose(g, [1.0, 2.0, 0.0])  # identity inside the range, 0 where clipped
 
 

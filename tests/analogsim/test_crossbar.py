@@ -35,7 +35,9 @@ def test_ideal_is_exact(getkey, tile, mapping):
     xb = asim.program(W, asim.CrossbarConfig.ideal(tile=tile, mapping=mapping))
     np.testing.assert_allclose(xb(x), x @ W.T, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(xb(x[0]), W @ x[0], rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(xb.effective_weights(), W, rtol=1e-6, atol=1e-6)  # differential pair round trip
+    np.testing.assert_allclose(
+        xb.effective_weights(), W, rtol=1e-6, atol=1e-6
+    )  # differential pair round trip
     later = xb.at(86400.0)
     np.testing.assert_allclose(later(x), x @ W.T, rtol=1e-5, atol=1e-5)
 
@@ -58,7 +60,9 @@ def test_each_tile_has_its_own_adc(getkey):
     # A single ADC saturating at 1 over the whole sum would clip at 1; per-tile ADCs saturate per tile.
     W = jnp.ones((1, 8))
     x = jnp.ones((8,))
-    cfg = asim.CrossbarConfig(device=Ideal(), dac=asim.DAC(bits=None, bound=None), adc=asim.ADC(bits=None, bound=1.0))
+    cfg = asim.CrossbarConfig(
+        device=Ideal(), dac=asim.DAC(bits=None, bound=None), adc=asim.ADC(bits=None, bound=1.0)
+    )
     assert float(asim.program(W, dataclasses.replace(cfg, tile=(8, 1)))(x)[0]) == pytest.approx(1.0)
     assert float(asim.program(W, dataclasses.replace(cfg, tile=(2, 1)))(x)[0]) == pytest.approx(4.0)
 
@@ -98,7 +102,9 @@ def test_jit_vmap_loop_agree(getkey):
     pkeys = jr.split(getkey(), 3)
     many = jax.vmap(lambda k: asim.program(W, _noisy_cfg(), key=k).w)(pkeys)
     for i in range(3):
-        np.testing.assert_allclose(many[i], asim.program(W, _noisy_cfg(), key=pkeys[i]).w, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(
+            many[i], asim.program(W, _noisy_cfg(), key=pkeys[i]).w, rtol=1e-6, atol=1e-7
+        )
 
 
 def test_deterministic_by_key(getkey):
@@ -149,7 +155,11 @@ def test_additive_read_noise_per_output_matches_per_weight_model(getkey):
     W, x = _data(getkey(), out=5, n_in=40, batch=())
     sigma = 0.05
     cfg = asim.CrossbarConfig(
-        device=Ideal(), dac=asim.DAC(None, None), adc=asim.ADC(None, None), tile=(16, 5), read_noise=asim.ReadNoise(sigma)
+        device=Ideal(),
+        dac=asim.DAC(None, None),
+        adc=asim.ADC(None, None),
+        tile=(16, 5),
+        read_noise=asim.ReadNoise(sigma),
     )
     xb = asim.program(W, cfg)
     y = _noise_samples(xb, x, 20_000, getkey())
@@ -208,7 +218,10 @@ def test_stuck_at_faults(getkey):
 def test_ir_drop_attenuates_far_cells():
     W = jnp.ones((4, 6))
     cfg = asim.CrossbarConfig(
-        device=Ideal(g_max_us=25.0), dac=asim.DAC(None, None), adc=asim.ADC(None, None), tile=(6, 4),
+        device=Ideal(g_max_us=25.0),
+        dac=asim.DAC(None, None),
+        adc=asim.ADC(None, None),
+        tile=(6, 4),
         ir_drop=asim.IRDrop(r_wire_ohm=100.0),
     )
     w = np.asarray(asim.program(W, cfg).effective_weights())
@@ -226,7 +239,9 @@ def test_drift_compensation_recovers_accuracy(getkey):
     y_ref = x @ W.T
     errs = {}
     for comp in (False, True):
-        cfg = asim.CrossbarConfig(device=PCM(), dac=asim.DAC(None, None), adc=asim.ADC(None, None), drift_compensation=comp)
+        cfg = asim.CrossbarConfig(
+            device=PCM(), dac=asim.DAC(None, None), adc=asim.ADC(None, None), drift_compensation=comp
+        )
         xb = asim.program(W, cfg, key=jr.key(0)).at(86400.0 * 365, key=jr.key(1))
         y = xb(x)
         errs[comp] = float(jnp.linalg.norm(y - y_ref) / jnp.linalg.norm(y_ref))
@@ -240,7 +255,8 @@ def test_pcm_accuracy_degrades_with_time(getkey):
     cfg = _noisy_cfg(tile=(64, 64))
     xb = asim.program(W, cfg, key=getkey())
     e = [
-        float(jnp.linalg.norm(xb.at(t, key=getkey())(x, key=getkey()) - x @ W.T)) for t in (1.0, 86400.0 * 365)
+        float(jnp.linalg.norm(xb.at(t, key=getkey())(x, key=getkey()) - x @ W.T))
+        for t in (1.0, 86400.0 * 365)
     ]
     assert e[1] > e[0]
 

@@ -13,7 +13,9 @@ N = 200_000
 
 
 def _folded_normal_mean(mu, sd):
-    return sd * np.sqrt(2 / np.pi) * np.exp(-(mu**2) / (2 * sd**2)) + mu * (1 - 2 * scipy.stats.norm.cdf(-mu / sd))
+    return sd * np.sqrt(2 / np.pi) * np.exp(-(mu**2) / (2 * sd**2)) + mu * (
+        1 - 2 * scipy.stats.norm.cdf(-mu / sd)
+    )
 
 
 def _mu_sd(g_t, g_max=25.0):

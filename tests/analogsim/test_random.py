@@ -30,7 +30,10 @@ def test_deterministic_and_key_dependent():
     assert jnp.array_equal(a, b)
     assert not jnp.array_equal(a, c)
     # Streams of different keys and neighbouring elements are uncorrelated.
-    a, c = np.asarray(_random.normal(jr.key(3), (200_000,))), np.asarray(_random.normal(jr.key(4), (200_000,)))
+    a, c = (
+        np.asarray(_random.normal(jr.key(3), (200_000,))),
+        np.asarray(_random.normal(jr.key(4), (200_000,))),
+    )
     assert abs(np.corrcoef(a, c)[0, 1]) < 0.01
     assert abs(np.corrcoef(a[1:], a[:-1])[0, 1]) < 0.01
     # fold_in keys (used for the two cells of a differential pair) are independent too.

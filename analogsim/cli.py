@@ -1,0 +1,41 @@
+"""Command-line entry point: ``analogsim report [--out DIR] [--quick]`` and ``analogsim bench``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="analogsim",
+        description="Simulate analog in-memory computing and energy-based hardware against digital baselines.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    rep = sub.add_parser("report", help="write the comparison report (Markdown, PNG plots, JSON figures)")
+    rep.add_argument("--out", default="analogsim-report", help="output directory (default: analogsim-report)")
+    rep.add_argument("--quick", action="store_true", help="small problems, few repetitions (about a minute)")
+    rep.add_argument("--seed", type=int, default=0, help="PRNG seed (default 0)")
+    rep.add_argument("--sections", nargs="+", default=None, help="run only these sections")
+    b = sub.add_parser("bench", help="time analog vs digital MVMs (same as python -m analogsim.bench)")
+    b.add_argument("args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    if args.command == "report":
+        from .report import SECTIONS, write_report
+
+        names = [n for n, _ in SECTIONS]
+        if args.sections:
+            bad = [s for s in args.sections if s not in names]
+            if bad:
+                parser.error(f"unknown section(s) {bad}; available: {names}")
+        out = write_report(args.out, quick=args.quick, seed=args.seed, sections=args.sections)
+        print(f"report written to {out / 'index.md'}")
+        return 0
+    from . import bench
+
+    return bench.main(args.args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

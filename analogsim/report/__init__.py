@@ -1,0 +1,19 @@
+"""The comparison report: analog / physics-based workloads against their digital baselines.
+
+``analogsim report [--out DIR] [--quick]`` (or :func:`write_report`) runs every registered section and writes a
+self-contained directory: ``index.md`` (the report), one PNG per plot and ``results.json`` (every number shown).
+Each section is a function ``section(ctx) -> SectionResult``; other packages add theirs to ``SECTIONS``.
+"""
+
+from ._core import (
+    SECTIONS as SECTIONS,
+)
+from ._core import (
+    Context as Context,
+)
+from ._core import (
+    SectionResult as SectionResult,
+)
+from ._core import (
+    write_report as write_report,
+)
