@@ -11,13 +11,8 @@ Crossbar arrays of PCM, ReRAM or ideal devices with DAC/ADC readout, tiling, noi
 
 from . import devices as devices
 from ._config import CrossbarConfig as CrossbarConfig
-from ._converters import ADC as ADC
-from ._converters import DAC as DAC
-from ._converters import quantize as quantize
-from ._crossbar import Crossbar as Crossbar
-from ._crossbar import program as program
-from ._nonideal import IRDrop as IRDrop
-from ._nonideal import ReadNoise as ReadNoise
-from ._nonideal import StuckAt as StuckAt
+from ._converters import ADC as ADC, DAC as DAC, quantize as quantize
+from ._crossbar import Crossbar as Crossbar, program as program
+from ._nonideal import IRDrop as IRDrop, ReadNoise as ReadNoise, StuckAt as StuckAt
 
 __version__ = "0.1.0"

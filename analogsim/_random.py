@@ -63,8 +63,29 @@ def uniform(key: PRNGKeyArray, shape: tuple[int, ...], dtype=jnp.float32) -> jax
     return (((h >> 8).astype(jnp.float32) + 0.5) * (1.0 / 2**24)).astype(dtype)
 
 
+# Single-precision erfinv coefficients of M. Giles, "Approximating the erfinv function", GPU Computing Gems (2011),
+# the same approximation XLA uses, highest order first.
+_ERFINV_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                   -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)  # fmt: skip
+_ERFINV_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)  # fmt: skip
+
+
+def _erfinv(x: jax.Array) -> jax.Array:
+    """erfinv on (-1, 1) (Giles 2011). Unlike ``jax.scipy.special.erfinv`` it uses ``log`` rather than ``log1p``
+    (exact enough here: ``x`` has 23-bit resolution) and selects coefficients rather than branches, which XLA:CPU
+    vectorizes about 1.4x faster."""
+    w = -jnp.log((1.0 - x) * (1.0 + x))
+    central = w < 5.0
+    arg = jnp.where(central, w - 2.5, jnp.sqrt(w) - 3.0)
+    p = jnp.where(central, jnp.float32(_ERFINV_CENTRAL[0]), jnp.float32(_ERFINV_TAIL[0]))
+    for a, b in zip(_ERFINV_CENTRAL[1:], _ERFINV_TAIL[1:], strict=True):
+        p = jnp.where(central, jnp.float32(a), jnp.float32(b)) + p * arg
+    return p * x
+
+
 def normal(key: PRNGKeyArray, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
     """Standard normal samples (inverse-CDF transform of hashed counters; see the module docstring)."""
     h = bits(key, shape)
     u = ((h >> 9).astype(jnp.float32) + 0.5) * (1.0 / 2**22) - 1.0  # in (-1, 1), symmetric
-    return (jnp.sqrt(jnp.float32(2.0)) * jax.scipy.special.erfinv(u)).astype(dtype)
+    return (jnp.float32(math.sqrt(2.0)) * _erfinv(u)).astype(dtype)

@@ -1,1 +1,33 @@
-"""High-order Hopfield networks that solve k-SAT natively."""
+"""High-order Hopfield networks that solve k-SAT natively, with digital baselines (probSAT, WalkSAT, a quadratized
+QUBO twin, CaDiCaL) and time-to-solution metrics."""
+
+from ._cnf import (
+    CNF as CNF,
+    DimacsError as DimacsError,
+    DimacsReport as DimacsReport,
+    parse_dimacs as parse_dimacs,
+    planted_ksat as planted_ksat,
+    random_ksat as random_ksat,
+    read_dimacs as read_dimacs,
+    read_dimacs_report as read_dimacs_report,
+    write_dimacs as write_dimacs,
+)
+from ._energy import (
+    energy as energy,
+    flip_delta as flip_delta,
+    is_satisfied as is_satisfied,
+    make_break as make_break,
+    verify as verify,
+)
+from ._method import (
+    AbstractMethod as AbstractMethod,
+    HighOrderHopfield as HighOrderHopfield,
+    ProbSAT as ProbSAT,
+    QuadratizedHopfield as QuadratizedHopfield,
+    StepInfo as StepInfo,
+    WalkSAT as WalkSAT,
+)
+from ._metrics import tts99 as tts99, tts_quantiles as tts_quantiles
+from ._network import HighOrderNetwork as HighOrderNetwork
+from ._qubo import QUBO as QUBO, qubo_energy as qubo_energy, rosenberg as rosenberg
+from ._solve import METHODS as METHODS, Solution as Solution, get_method as get_method, solve as solve

@@ -4,10 +4,7 @@ Every device has ``program(g_target, *, key) -> cells`` and ``read(cells, t_seco
 uS); see :class:`AbstractDevice`.
 """
 
-from ._ideal import Ideal as Ideal
-from ._ideal import IdealCells as IdealCells
-from ._pcm import PCM as PCM
-from ._pcm import PCMCells as PCMCells
-from ._reram import ReRAM as ReRAM
-from ._reram import ReRAMCells as ReRAMCells
+from ._ideal import Ideal as Ideal, IdealCells as IdealCells
+from ._pcm import PCM as PCM, PCMCells as PCMCells
+from ._reram import ReRAM as ReRAM, ReRAMCells as ReRAMCells
 from .base import AbstractDevice as AbstractDevice

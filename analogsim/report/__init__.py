@@ -7,13 +7,7 @@ Each section is a function ``section(ctx) -> SectionResult``; other packages add
 
 from ._core import (
     SECTIONS as SECTIONS,
-)
-from ._core import (
     Context as Context,
-)
-from ._core import (
     SectionResult as SectionResult,
-)
-from ._core import (
     write_report as write_report,
 )

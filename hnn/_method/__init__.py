@@ -1,0 +1,6 @@
+"""Interchangeable k-SAT dynamics run by `hnn.solve`."""
+
+from .base import AbstractMethod as AbstractMethod, StepInfo as StepInfo
+from .focused import ProbSAT as ProbSAT, WalkSAT as WalkSAT
+from .hopfield import HighOrderHopfield as HighOrderHopfield
+from .quadratized import QuadratizedHopfield as QuadratizedHopfield

@@ -1,0 +1,144 @@
+"""The quadratized baseline: the Rosenberg QUBO of the same CNF run with the same stochastic parallel dynamics."""
+
+from __future__ import annotations
+
+from typing import ClassVar, NamedTuple
+
+import equinox as eqx
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+from jaxtyping import Array, Float, Int
+
+from .._cnf import CNF
+from .._network import HighOrderNetwork, _round_up
+from .._qubo import QUBO, rosenberg
+from .base import AbstractMethod, StepInfo, anneal_temperature, uniform_from_bits, xorshift32
+
+__all__ = ["QuadratizedHopfield"]
+
+
+class QuboProblem(eqx.Module):
+    """A QUBO as padded neighbour lists (replica-minor dynamics), plus the clause network used to check the
+    original variables against the formula."""
+
+    linear: Float[Array, " n"]
+    neighbours: Int[Array, "n d"]  # padding points at the dummy variable n (always 0)
+    weights: Float[Array, "n d"]
+    aux_clause: Int[
+        Array, " a"
+    ]  # auxiliary z_a is the product of the first aux_length[a] falsities of a clause
+    aux_length: Int[Array, " a"]
+    network: HighOrderNetwork
+    qubo: QUBO
+
+    @classmethod
+    def from_cnf(cls, cnf: CNF, penalty: float) -> QuboProblem:
+        qubo = rosenberg(cnf, penalty=penalty)
+        n = qubo.n_vars
+        edges = np.asarray(qubo.edges)
+        w = np.asarray(qubo.edge_weights)
+        nbr_lists = [[] for _ in range(n)]
+        for (i, j), wij in zip(edges, w, strict=False):
+            nbr_lists[i].append((j, wij))
+            nbr_lists[j].append((i, wij))
+        d = _round_up(max((len(a) for a in nbr_lists), default=0), 8)
+        nbr = np.full((n, d), n, np.int32)
+        wts = np.zeros((n, d), np.float32)
+        for i, lst in enumerate(nbr_lists):
+            for s, (j, wij) in enumerate(lst):
+                nbr[i, s] = j
+                wts[i, s] = wij
+        aux_clause, aux_length = [], []
+        for c, clause in enumerate(cnf.to_lists()):
+            for length in range(2, len(clause)):
+                aux_clause.append(c)
+                aux_length.append(length)
+        return cls(
+            aux_clause=jnp.asarray(np.array(aux_clause, np.int32)),
+            aux_length=jnp.asarray(np.array(aux_length, np.int32)),
+            linear=qubo.linear,
+            neighbours=jnp.asarray(nbr),
+            weights=jnp.asarray(wts),
+            network=HighOrderNetwork.from_cnf(cnf),
+            qubo=qubo,
+        )
+
+
+class QuboState(NamedTuple):
+    s: Int[Array, "n r"]  # original + auxiliary spins, replica-minor, int8 0/1
+    lanes: Int[Array, "n r"]
+
+
+class QuadratizedHopfield(AbstractMethod):
+    """A quadratic (Ising/QUBO) Hopfield network on the Rosenberg quadratization of the CNF, with exactly the
+    stochastic parallel update and annealing of `HighOrderHopfield`: each neuron updates with probability `q` and
+    flips with probability `sigmoid(-dE_i / T)`, `dE_i = (1 - 2 s_i)(b_i + sum_j W_ij s_j)`. This is the baseline the
+    high-order network is compared with (Hizzani et al., ISCAS 2024). Auxiliary variables are initialised
+    consistently (`z = u v`) from the random original assignment. One step evaluates `n_vars + n_aux` neuron updates
+    per replica. A replica stops changing once its original variables satisfy the formula.
+    """
+
+    q: float = 0.15
+    t_start: float = 1.5
+    t_end: float = 0.15
+    anneal_steps: int = 2000
+    penalty: float = 2.0
+    name: ClassVar[str] = "qubo"
+
+    def __check_init__(self):
+        if not 0.0 < self.q <= 1.0:
+            raise ValueError(f"`q` (update probability per step) must be in (0, 1], got {self.q}.")
+        if not (self.t_start > 0 and self.t_end > 0):
+            raise ValueError(
+                f"temperatures must be positive, got t_start={self.t_start}, t_end={self.t_end}."
+            )
+        if self.anneal_steps < 1:
+            raise ValueError(f"`anneal_steps` must be >= 1, got {self.anneal_steps}.")
+
+    def prepare(self, cnf: CNF) -> QuboProblem:
+        return QuboProblem.from_cnf(cnf, self.penalty)
+
+    def init(self, problem: QuboProblem, x0, *, key) -> QuboState:
+        r, n = x0.shape
+        n_total = problem.qubo.n_vars
+        aux = _consistent_aux(problem, x0)
+        s = jnp.concatenate([x0.T, aux], axis=0).astype(jnp.int8)
+        lanes = jr.bits(key, (n_total, r), jnp.uint32) | jnp.uint32(1)
+        return QuboState(s, lanes)
+
+    def step(self, problem: QuboProblem, state: QuboState, t, *, key) -> tuple[QuboState, StepInfo]:
+        del key
+        s = state.s
+        n = problem.network.n_vars
+        n_true = problem.network.forward(s[:n])
+        unsat = jnp.sum(n_true == 0, axis=0, dtype=jnp.int32)
+        r = s.shape[1]
+        sp = jnp.concatenate([s, jnp.zeros((1, r), s.dtype)], axis=0).astype(jnp.float32)
+        field = jnp.broadcast_to(problem.linear[:, None], s.shape)
+        for j in range(problem.neighbours.shape[1]):
+            field = field + problem.weights[:, j, None] * sp[problem.neighbours[:, j]]
+        d_e = (1.0 - 2.0 * s.astype(jnp.float32)) * field
+        temp = anneal_temperature(t, self.t_start, self.t_end, self.anneal_steps)
+        p_flip = self.q * jnp.reciprocal(1.0 + jnp.exp(d_e / temp))
+        lanes = xorshift32(state.lanes)
+        flip = (uniform_from_bits(lanes) < p_flip) & (unsat > 0)[None, :]
+        s = s ^ flip.astype(s.dtype)
+        info = StepInfo(satisfied=unsat == 0, unsat=unsat, flips=jnp.sum(flip, axis=0, dtype=jnp.int32))
+        return QuboState(s, lanes), info
+
+    def assignment(self, problem: QuboProblem, state: QuboState):
+        return state.s[: problem.network.n_vars].T.astype(bool)
+
+    def updates_per_step(self, problem: QuboProblem, replicas: int) -> int:
+        return problem.qubo.n_vars * replicas
+
+
+def _consistent_aux(problem: QuboProblem, x0) -> Array:
+    """Auxiliary values `z_1 = y_1 y_2`, `z_j = z_{j-1} y_{j+1}` of each clause chain, in `rosenberg`'s order."""
+    net = problem.network
+    xv = x0.T[net.var]  # (m, k, r)
+    falsity = (xv == net.negated[..., None]) | ~net.mask[..., None]  # y = literal is false
+    prefix = jnp.arange(net.width)[None, :] < problem.aux_length[:, None]  # (a, k)
+    f = falsity[problem.aux_clause]  # (a, k, r)
+    return jnp.all(f | ~prefix[..., None], axis=1)

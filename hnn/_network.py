@@ -1,0 +1,120 @@
+"""The high-order Hopfield network compiled from a CNF: the clause-literal incidence in both directions.
+
+A clause is a k-th order neuron coupling. The *forward* pass gives each clause its number of true literals (in an
+analog crossbar, the MVM of the clause-literal matrix with the input voltages; Bhattacharya et al., Nat. Commun. 15,
+8211, 2024); the *backward* pass sums, for each variable, the clauses whose other literals are all false, which is the
+energy gradient and so each variable's make and break counts (see `hnn.energy`).
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Bool, Int
+
+from ._cnf import CNF
+
+__all__ = ["HighOrderNetwork"]
+
+# Backward passes over at most this many occurrence slots are unrolled into one fused gather per slot (fast on CPU);
+# wider occurrence lists use a single (n, d, replicas) gather.
+_UNROLL_LIMIT = 64
+
+
+def _round_up(n: int, multiple: int) -> int:
+    return max(multiple, -(-n // multiple) * multiple)
+
+
+class HighOrderNetwork(eqx.Module):
+    """Clause-literal incidence of a CNF in jit-friendly form, with padded per-variable occurrence lists.
+
+    Built with `HighOrderNetwork.from_cnf(cnf)` from a concrete formula (the occurrence lists depend on the values).
+    Occurrence lists are padded to a multiple of 8 so that instances of one size class share compiled code. Padding
+    occurrence slots point at a dummy clause `m` whose true-literal count is never 0 or 1.
+
+    Arrays with a replica axis use the *replica-minor* layout `(n_vars, replicas)` / `(m, replicas)`: each gather then
+    moves contiguous rows of replicas, which is what makes the parallel sweep fast on a CPU.
+    """
+
+    var: Int[Array, "m k"]
+    negated: Bool[Array, "m k"]
+    mask: Bool[Array, "m k"]
+    occ_clause: Int[Array, "n d"]
+    occ_positive: Bool[Array, "n d"]
+    occ_valid: Bool[Array, "n d"]
+    n_vars: int = eqx.field(static=True)
+    n_clauses: int = eqx.field(static=True)
+    width: int = eqx.field(static=True)
+
+    @classmethod
+    def from_cnf(cls, cnf: CNF, *, pad_multiple: int = 8) -> HighOrderNetwork:
+        clauses = np.asarray(cnf.clauses)
+        m, k = clauses.shape
+        n = cnf.n_vars
+        var = np.maximum(np.abs(clauses) - 1, 0).astype(np.int32)
+        mask = clauses != 0
+        negated = (clauses < 0) & mask
+        counts = np.bincount(var[mask], minlength=n) if n else np.zeros(0, np.int64)
+        d = _round_up(int(counts.max()) if n and counts.size else 0, pad_multiple)
+        occ_clause = np.full((n, d), m, np.int32)
+        occ_positive = np.zeros((n, d), bool)
+        occ_valid = np.zeros((n, d), bool)
+        fill = np.zeros(n, np.int64)
+        cs, js = np.nonzero(mask)
+        for c, j in zip(cs, js, strict=False):
+            v = var[c, j]
+            slot = fill[v]
+            occ_clause[v, slot] = c
+            occ_positive[v, slot] = clauses[c, j] > 0
+            occ_valid[v, slot] = True
+            fill[v] += 1
+        return cls(
+            var=jnp.asarray(var),
+            negated=jnp.asarray(negated),
+            mask=jnp.asarray(mask),
+            occ_clause=jnp.asarray(occ_clause),
+            occ_positive=jnp.asarray(occ_positive),
+            occ_valid=jnp.asarray(occ_valid),
+            n_vars=n,
+            n_clauses=m,
+            width=k,
+        )
+
+    @property
+    def max_occurrences(self) -> int:
+        return self.occ_clause.shape[1]
+
+    @property
+    def count_dtype(self):
+        """The narrowest integer type that holds every count (int8 keeps the CPU's SIMD lanes full)."""
+        return jnp.int8 if max(self.max_occurrences, self.width) < 127 else jnp.int32
+
+    # ---- replica-minor batched passes: x is (n_vars, R) int8 in {0, 1} ----
+
+    def forward(self, x: Int[Array, "n r"]) -> Int[Array, "m r"]:
+        """Number of true literals of every clause for every replica (int8). Padding slots count as false."""
+        xv = x[self.var]  # (m, k, R)
+        lit = (xv ^ self.negated[..., None].astype(x.dtype)) & self.mask[..., None].astype(x.dtype)
+        return jnp.sum(lit, axis=1, dtype=x.dtype)
+
+    def backward(self, x: Int[Array, "n r"], n_true: Int[Array, "m r"]) -> tuple[Array, Array]:
+        """Make and break counts (int8, `(n_vars, R)`) from the clauses' true-literal counts."""
+        r = x.shape[1]
+        dt = x.dtype
+        padded = jnp.concatenate([n_true, jnp.full((1, r), 2, dt)], axis=0)  # dummy clause: never 0 or 1
+        d = self.max_occurrences
+        if d <= _UNROLL_LIMIT:
+            make = jnp.zeros_like(x)
+            brk = jnp.zeros_like(x)
+            for j in range(d):
+                g = padded[self.occ_clause[:, j]]  # (n, R)
+                lit_true = x == self.occ_positive[:, j, None].astype(dt)
+                make = make + (g == 0).astype(dt)
+                brk = brk + ((g == 1) & lit_true).astype(dt)
+            return make, brk
+        g = padded[self.occ_clause]  # (n, d, R)
+        lit_true = x[:, None, :] == self.occ_positive[..., None].astype(dt)
+        make = jnp.sum(g == 0, axis=1, dtype=dt)
+        brk = jnp.sum((g == 1) & lit_true, axis=1, dtype=dt)
+        return make, brk

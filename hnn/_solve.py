@@ -1,0 +1,273 @@
+"""`hnn.solve`: run a k-SAT dynamics over a batch of replicas until one satisfies the formula."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, NamedTuple
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+from jaxtyping import Array, Bool, Int
+
+from ._cnf import CNF
+from ._energy import verify
+from ._method import AbstractMethod, HighOrderHopfield, ProbSAT, QuadratizedHopfield, WalkSAT
+
+__all__ = ["Solution", "solve", "METHODS", "get_method"]
+
+#: Names accepted by `solve(method=...)`. "cadical" is python-sat's CaDiCaL, the exact digital baseline.
+METHODS = ("probsat", "walksat", "hopfield", "qubo", "cadical")
+STATUSES = ("satisfied", "budget_exhausted", "unsatisfiable")
+
+# Counts traces of the jitted loop (tests check that a second call does not recompile).
+_TRACES = {"advance": 0, "init": 0}
+
+
+def get_method(method: str | AbstractMethod) -> AbstractMethod | str:
+    """The method object for a name in `METHODS` (or the object itself); `"cadical"` stays a string."""
+    if isinstance(method, AbstractMethod):
+        return method
+    table = {
+        "probsat": ProbSAT,
+        "walksat": WalkSAT,
+        "hopfield": HighOrderHopfield,
+        "qubo": QuadratizedHopfield,
+    }
+    if method == "cadical":
+        return method
+    if method not in table:
+        raise ValueError(f"unknown method {method!r}; expected one of {METHODS} or an `hnn.AbstractMethod`.")
+    return table[method]()
+
+
+class Solution(eqx.Module):
+    """The result of `hnn.solve`.
+
+    - `assignment`: `(n_vars,)` booleans: a satisfying assignment when `status == "satisfied"` (verified against the
+      CNF), else the replica assignment with the fewest unsatisfied clauses seen last (None for CaDiCaL).
+    - `status`: `"satisfied"`, `"budget_exhausted"` (steps or time ran out) or `"unsatisfiable"` (CaDiCaL only).
+    - `method`: the method name. `steps`: loop iterations run (parallel sweeps for the Hopfield methods, flips per
+      replica for focused search). `flips`: variables flipped, summed over replicas. `variable_updates`: neuron
+      update evaluations, summed over replicas (`steps * replicas * neurons` for the parallel methods,
+      `steps * replicas` for focused search). `wall_time_s`: wall-clock time including compilation on a first call.
+    - per replica: `replica_hit_step` (1-based step at which it first satisfied the formula, -1 if never),
+      `replica_flips` (flips until then or until the end), `replica_unsat` (unsatisfied clauses at its last
+      evaluated state).
+    """
+
+    assignment: Bool[np.ndarray, " n"] | None
+    status: str = eqx.field(static=True)
+    method: str = eqx.field(static=True)
+    steps: int = eqx.field(static=True)
+    flips: int = eqx.field(static=True)
+    variable_updates: int = eqx.field(static=True)
+    wall_time_s: float = eqx.field(static=True)
+    replica_hit_step: Int[np.ndarray, " r"] | None
+    replica_flips: Int[np.ndarray, " r"] | None
+    replica_unsat: Int[np.ndarray, " r"] | None
+
+    @property
+    def satisfied(self) -> bool:
+        return self.status == "satisfied"
+
+
+class _Carry(NamedTuple):
+    t: Int[Array, ""]
+    state: Any
+    hit_step: Int[Array, " r"]
+    flips: Int[Array, " r"]
+    unsat: Int[Array, " r"]
+    key: Array
+
+
+@eqx.filter_jit
+def _init_carry(method: AbstractMethod, problem, key, replicas: int, n_vars: int) -> _Carry:
+    _TRACES["init"] += 1
+    x_key, init_key, loop_key = jr.split(key, 3)
+    x0 = jr.bernoulli(x_key, 0.5, (replicas, n_vars))
+    state = method.init(problem, x0, key=init_key)
+    r = jnp.full((replicas,), -1, jnp.int32)
+    zeros = jnp.zeros((replicas,), jnp.int32)
+    return _Carry(jnp.asarray(0, jnp.int32), state, r, zeros, zeros - 1, loop_key)
+
+
+@eqx.filter_jit
+def _advance(method: AbstractMethod, problem, carry: _Carry, step_limit: Array, stop_all: bool) -> _Carry:
+    """Runs `method.step` under `lax.while_loop` until `step_limit` or until any (or, with `stop_all`, every)
+    replica has satisfied the formula."""
+    _TRACES["advance"] += 1
+
+    def done(hit):
+        solved = hit >= 0
+        return jnp.all(solved) if stop_all else jnp.any(solved)
+
+    def cond(c: _Carry):
+        return (c.t < step_limit) & ~done(c.hit_step)
+
+    def body(c: _Carry) -> _Carry:
+        state, info = method.step(problem, c.state, c.t, key=jr.fold_in(c.key, c.t))
+        hit = jnp.where((c.hit_step < 0) & info.satisfied, c.t + 1, c.hit_step)
+        return _Carry(c.t + 1, state, hit, c.flips + info.flips, info.unsat, c.key)
+
+    return jax.lax.while_loop(cond, body, carry)
+
+
+@eqx.filter_jit
+def _assignments(method: AbstractMethod, problem, state):
+    return method.assignment(problem, state)
+
+
+def _check_solve_args(replicas, max_steps, timeout_s, stop):
+    if not isinstance(replicas, int) or replicas < 1:
+        raise ValueError(f"`replicas` must be a positive int, got {replicas!r}.")
+    if not isinstance(max_steps, int) or max_steps < 0:
+        raise ValueError(f"`max_steps` must be a non-negative int, got {max_steps!r}.")
+    if max_steps >= 2**31 - 1:
+        raise ValueError(f"`max_steps` must be below 2**31 - 1, got {max_steps}.")
+    if timeout_s is not None and not timeout_s > 0:
+        raise ValueError(f"`timeout_s` must be positive or None, got {timeout_s!r}.")
+    if stop not in ("any", "all"):
+        raise ValueError(f"`stop` must be 'any' (first solved replica) or 'all', got {stop!r}.")
+
+
+def solve(
+    cnf: CNF,
+    *,
+    key: Array | None = None,
+    method: str | AbstractMethod = "probsat",
+    replicas: int = 64,
+    max_steps: int = 100_000,
+    timeout_s: float | None = None,
+    stop: str = "any",
+    chunk_steps: int | None = None,
+) -> Solution:
+    """Searches for a satisfying assignment of `cnf`.
+
+    **Arguments:**
+
+    - `key`: PRNG key (required except for `method="cadical"`); equal keys give equal results.
+    - `method`: one of `hnn.METHODS` or an `hnn.AbstractMethod` instance: `"probsat"` (default, the best
+      high-order-network method), `"walksat"`, `"hopfield"` (parallel annealed high-order network), `"qubo"`
+      (the same dynamics on the Rosenberg QUBO) or `"cadical"` (python-sat's CaDiCaL, the only method that can
+      prove unsatisfiability).
+    - `replicas`: independent runs advanced together in one batch.
+    - `max_steps`: step budget (sweeps or flips per replica); `timeout_s`: optional wall-clock budget, checked
+      between chunks of `chunk_steps` steps (default: adapted to about 0.25 s per chunk).
+    - `stop`: `"any"` stops when one replica is solved; `"all"` runs until every replica is solved or the budget
+      is spent (for time-to-solution statistics).
+
+    Every assignment is verified against the clauses with plain NumPy before `"satisfied"` is reported.
+    """
+    if not isinstance(cnf, CNF):
+        raise ValueError(f"`cnf` must be an `hnn.CNF`, got {type(cnf).__name__}.")
+    _check_solve_args(replicas, max_steps, timeout_s, stop)
+    m = get_method(method)
+    if m == "cadical":
+        return _solve_cadical(cnf, timeout_s)
+    if key is None:
+        raise ValueError("`solve` with a stochastic method needs a `key` (e.g. jax.random.key(0)).")
+    start = time.perf_counter()
+    problem = m.prepare(cnf)
+    carry = _init_carry(m, problem, key, replicas, cnf.n_vars)
+    deadline = None if timeout_s is None else start + timeout_s
+    stop_all = stop == "all"
+    chunk = chunk_steps if chunk_steps is not None else (max_steps if deadline is None else 256)
+    while True:
+        t0, t_before = time.perf_counter(), int(carry.t)
+        limit = min(t_before + max(int(chunk), 1), max_steps)
+        carry = _advance(m, problem, carry, jnp.asarray(limit, jnp.int32), stop_all)
+        hit = np.asarray(carry.hit_step)
+        t = int(carry.t)
+        finished = hit.min() >= 0 if stop_all else hit.max() >= 0
+        if finished or t >= max_steps:
+            break
+        now = time.perf_counter()
+        if deadline is not None:
+            if now >= deadline:
+                break
+            if chunk_steps is None:  # aim at ~0.25 s chunks, never far past the deadline
+                per_step = (now - t0) / max(t - t_before, 1)
+                chunk = int(np.clip(min(0.25, deadline - now) / max(per_step, 1e-9), 16, 1 << 20))
+    wall = time.perf_counter() - start
+    assignments = np.asarray(_assignments(m, problem, carry.state))
+    unsat = np.asarray(carry.unsat)
+    solved = np.flatnonzero(hit >= 0)
+    status = "budget_exhausted"
+    if solved.size:
+        best = int(solved[np.argmin(hit[solved])])
+        assignment = assignments[best]
+        if not verify(cnf, assignment):
+            raise RuntimeError(
+                f"internal error: method {m.name!r} flagged replica {best} as satisfied but its assignment fails "
+                "verification against the CNF."
+            )
+        status = "satisfied"
+    else:
+        assignment = assignments[int(np.argmin(unsat))]
+    flips = np.asarray(carry.flips)
+    return Solution(
+        assignment=assignment,
+        status=status,
+        method=m.name,
+        steps=t,
+        flips=int(flips.sum()),
+        variable_updates=int(t) * m.updates_per_step(problem, replicas),
+        wall_time_s=wall,
+        replica_hit_step=hit,
+        replica_flips=flips,
+        replica_unsat=unsat,
+    )
+
+
+def _solve_cadical(cnf: CNF, timeout_s: float | None) -> Solution:
+    """python-sat's CaDiCaL 1.9.5 (Biere et al., SAT Competition 2024 system descriptions)."""
+    try:
+        from pysat.solvers import Solver
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("method='cadical' needs python-sat: pip install python-sat") from e
+    start = time.perf_counter()
+    clauses = cnf.to_lists()
+    if any(len(c) == 0 for c in clauses):
+        result, model = False, None
+    else:
+        with Solver(name="cadical195", bootstrap_with=clauses) as s:
+            timer = None
+            if timeout_s is not None:
+                timer = threading.Timer(timeout_s, s.interrupt)
+                timer.start()
+            try:
+                result = s.solve_limited(expect_interrupt=timeout_s is not None)
+            finally:
+                if timer is not None:
+                    timer.cancel()
+            model = s.get_model() if result else None
+    wall = time.perf_counter() - start
+    assignment = None
+    if result:
+        assignment = np.zeros(cnf.n_vars, bool)
+        for lit in model:
+            if abs(lit) <= cnf.n_vars:
+                assignment[abs(lit) - 1] = lit > 0
+        if not verify(cnf, assignment):
+            raise RuntimeError("internal error: CaDiCaL's model fails verification against the CNF.")
+        status = "satisfied"
+    elif result is False:
+        status = "unsatisfiable"
+    else:
+        status = "budget_exhausted"
+    return Solution(
+        assignment=assignment,
+        status=status,
+        method="cadical",
+        steps=0,
+        flips=0,
+        variable_updates=0,
+        wall_time_s=wall,
+        replica_hit_step=None,
+        replica_flips=None,
+        replica_unsat=None,
+    )
