@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import Array, Bool, Int
 
 from ._cnf import CNF
@@ -121,6 +122,45 @@ def _assignments(method: AbstractMethod, problem, state):
     return method.assignment(problem, state)
 
 
+def _replica_mesh(devices, replicas: int) -> Mesh | None:
+    """The 1-D device mesh the replicas are sharded over, or None for a single device.
+
+    `devices=None` uses every local device, as many as divide `replicas` evenly; an explicit device list must divide
+    `replicas`."""
+    if devices is None:
+        available = jax.local_devices()
+        n = max(d for d in range(1, len(available) + 1) if replicas % d == 0)
+        devices = available[:n]
+    else:
+        devices = list(devices)
+        if not devices:
+            raise ValueError(
+                "`devices` must be a non-empty sequence of jax devices, or None for all of them."
+            )
+        if replicas % len(devices):
+            raise ValueError(
+                f"`replicas` ({replicas}) must be a multiple of the number of devices ({len(devices)}) to shard them."
+            )
+    if len(devices) == 1:
+        return None
+    return Mesh(np.asarray(devices), ("replicas",))
+
+
+def _shard_carry(carry: _Carry, mesh: Mesh, replica_axis: int) -> _Carry:
+    """Place every per-replica array of the carry on `mesh`, split along its replica axis."""
+
+    def spec(ndim: int, axis: int) -> NamedSharding:
+        parts = [None] * ndim
+        parts[axis % ndim] = "replicas"
+        return NamedSharding(mesh, PartitionSpec(*parts))
+
+    state = jax.tree.map(
+        lambda a: jax.device_put(a, spec(a.ndim, replica_axis)) if a.ndim else a, carry.state
+    )
+    per_replica = [jax.device_put(a, spec(1, 0)) for a in (carry.hit_step, carry.flips, carry.unsat)]
+    return carry._replace(state=state, hit_step=per_replica[0], flips=per_replica[1], unsat=per_replica[2])
+
+
 def _check_solve_args(replicas, max_steps, timeout_s, stop):
     if not isinstance(replicas, int) or replicas < 1:
         raise ValueError(f"`replicas` must be a positive int, got {replicas!r}.")
@@ -144,6 +184,7 @@ def solve(
     timeout_s: float | None = None,
     stop: str = "any",
     chunk_steps: int | None = None,
+    devices=None,
 ) -> Solution:
     """Searches for a satisfying assignment of `cnf`.
 
@@ -159,6 +200,9 @@ def solve(
       between chunks of `chunk_steps` steps (default: adapted to about 0.25 s per chunk).
     - `stop`: `"any"` stops when one replica is solved; `"all"` runs until every replica is solved or the budget
       is spent (for time-to-solution statistics).
+    - `devices`: the devices the replicas are sharded over with `jax.sharding` (one SPMD program; the stop test
+      is an all-reduce). Default: every local device that divides `replicas` evenly. The result does not depend on
+      the sharding: the same key gives the same replicas, steps and assignment on one device or many.
 
     Every assignment is verified against the clauses with plain NumPy before `"satisfied"` is reported.
     """
@@ -171,8 +215,11 @@ def solve(
     if key is None:
         raise ValueError("`solve` with a stochastic method needs a `key` (e.g. jax.random.key(0)).")
     start = time.perf_counter()
+    mesh = _replica_mesh(devices, replicas)
     problem = m.prepare(cnf)
     carry = _init_carry(m, problem, key, replicas, cnf.n_vars)
+    if mesh is not None:
+        carry = _shard_carry(carry, mesh, m.replica_axis)
     deadline = None if timeout_s is None else start + timeout_s
     stop_all = stop == "all"
     chunk = chunk_steps if chunk_steps is not None else (max_steps if deadline is None else 256)

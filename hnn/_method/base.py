@@ -38,6 +38,9 @@ class AbstractMethod(eqx.Module):
     """
 
     name: eqx.AbstractClassVar[str]
+    replica_axis: eqx.AbstractClassVar[int]
+    """The axis of every state array that runs over replicas (0: replica-major, -1: replica-minor); `solve` shards
+    the state over devices along it."""
 
     @abc.abstractmethod
     def prepare(self, cnf: CNF) -> Any: ...

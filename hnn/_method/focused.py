@@ -92,6 +92,7 @@ class ProbSAT(AbstractMethod):
     cb: float | None = None
     eps: float = 0.9
     name: ClassVar[str] = "probsat"
+    replica_axis: ClassVar[int] = 0
 
     def __check_init__(self):
         if self.rule not in ("auto", "poly", "exp"):
@@ -156,6 +157,7 @@ class WalkSAT(AbstractMethod):
 
     noise: float = 0.567
     name: ClassVar[str] = "walksat"
+    replica_axis: ClassVar[int] = 0
 
     def __check_init__(self):
         if not 0.0 <= self.noise <= 1.0:

@@ -38,6 +38,7 @@ class HighOrderHopfield(AbstractMethod):
     t_end: float = 0.15
     anneal_steps: int = 2000
     name: ClassVar[str] = "hopfield"
+    replica_axis: ClassVar[int] = -1
 
     def __check_init__(self):
         if not 0.0 < self.q <= 1.0:

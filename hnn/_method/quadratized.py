@@ -85,6 +85,7 @@ class QuadratizedHopfield(AbstractMethod):
     anneal_steps: int = 2000
     penalty: float = 2.0
     name: ClassVar[str] = "qubo"
+    replica_axis: ClassVar[int] = -1
 
     def __check_init__(self):
         if not 0.0 < self.q <= 1.0:
