@@ -21,11 +21,14 @@ from ._energy import (
 )
 from ._method import (
     AbstractMethod as AbstractMethod,
+    AnalogHopfield as AnalogHopfield,
+    AnalogNetwork as AnalogNetwork,
     HighOrderHopfield as HighOrderHopfield,
     ProbSAT as ProbSAT,
     QuadratizedHopfield as QuadratizedHopfield,
     StepInfo as StepInfo,
     WalkSAT as WalkSAT,
+    default_analog_config as default_analog_config,
 )
 from ._metrics import tts99 as tts99, tts_quantiles as tts_quantiles
 from ._network import HighOrderNetwork as HighOrderNetwork

@@ -16,12 +16,12 @@ from jaxtyping import Array, Bool, Int
 
 from ._cnf import CNF
 from ._energy import verify
-from ._method import AbstractMethod, HighOrderHopfield, ProbSAT, QuadratizedHopfield, WalkSAT
+from ._method import AbstractMethod, AnalogHopfield, HighOrderHopfield, ProbSAT, QuadratizedHopfield, WalkSAT
 
 __all__ = ["Solution", "solve", "METHODS", "get_method"]
 
 #: Names accepted by `solve(method=...)`. "cadical" is python-sat's CaDiCaL, the exact digital baseline.
-METHODS = ("probsat", "walksat", "hopfield", "qubo", "cadical")
+METHODS = ("probsat", "walksat", "hopfield", "qubo", "analog", "cadical")
 STATUSES = ("satisfied", "budget_exhausted", "unsatisfiable")
 
 # Counts traces of the jitted loop (tests check that a second call does not recompile).
@@ -37,6 +37,7 @@ def get_method(method: str | AbstractMethod) -> AbstractMethod | str:
         "walksat": WalkSAT,
         "hopfield": HighOrderHopfield,
         "qubo": QuadratizedHopfield,
+        "analog": AnalogHopfield,
     }
     if method == "cadical":
         return method
@@ -193,7 +194,8 @@ def solve(
     - `key`: PRNG key (required except for `method="cadical"`); equal keys give equal results.
     - `method`: one of `hnn.METHODS` or an `hnn.AbstractMethod` instance: `"probsat"` (default, the best
       high-order-network method), `"walksat"`, `"hopfield"` (parallel annealed high-order network), `"qubo"`
-      (the same dynamics on the Rosenberg QUBO) or `"cadical"` (python-sat's CaDiCaL, the only method that can
+      (the same dynamics on the Rosenberg QUBO), `"analog"` (the high-order network on PCM crossbars through
+      `analogsim`, default hardware; pass an `hnn.AnalogHopfield(config=..., key=...)` to choose it) or `"cadical"` (python-sat's CaDiCaL, the only method that can
       prove unsatisfiability).
     - `replicas`: independent runs advanced together in one batch.
     - `max_steps`: step budget (sweeps or flips per replica); `timeout_s`: optional wall-clock budget, checked

@@ -1,5 +1,10 @@
 """Interchangeable k-SAT dynamics run by `hnn.solve`."""
 
+from .analog import (
+    AnalogHopfield as AnalogHopfield,
+    AnalogNetwork as AnalogNetwork,
+    default_analog_config as default_analog_config,
+)
 from .base import AbstractMethod as AbstractMethod, StepInfo as StepInfo
 from .focused import ProbSAT as ProbSAT, WalkSAT as WalkSAT
 from .hopfield import HighOrderHopfield as HighOrderHopfield

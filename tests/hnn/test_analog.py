@@ -1,0 +1,64 @@
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import pytest
+
+import analogsim as asim
+import hnn
+from hnn._method.analog import literal_matrix
+
+
+def _cnf(seed=0, n=20, m=80):
+    return hnn.random_ksat(jr.key(seed), n, m, 3, planted=True)
+
+
+def test_literal_matrix_counts_true_literals():
+    cnf = hnn.CNF.from_clauses([[1, -2, 3], [-1, 2], [2, 3, -3]], n_vars=3)
+    L = literal_matrix(cnf)
+    x = np.array([1, 0, 1])
+    s = L @ np.concatenate([x, 1 - x])
+    brute = [sum((lit > 0) == bool(x[abs(lit) - 1]) for lit in c) for c in cnf.to_lists()]
+    np.testing.assert_array_equal(s, brute)
+
+
+def test_ideal_analog_counts_equal_digital_make_break():
+    cnf = _cnf()
+    cfg = asim.CrossbarConfig.ideal(tile=(16, 16))
+    cfg = asim.CrossbarConfig(device=cfg.device, dac=cfg.dac, adc=cfg.adc, tile=(16, 16), mapping="global")
+    net = hnn.AnalogNetwork.build(cnf, cfg, key=jr.key(0))
+    x = jr.bernoulli(jr.key(1), 0.5, (8, cnf.n_vars)).astype(jnp.int8)
+    s, make, brk = net.counts(x, key=jr.key(2))
+    for r in range(8):
+        mk, bk = hnn.make_break(cnf, x[r].astype(bool))
+        np.testing.assert_array_equal(make[r], mk)
+        np.testing.assert_array_equal(brk[r], bk)
+        assert int(jnp.sum(s[r] == 0)) == int(hnn.energy(cnf, x[r].astype(bool)))
+
+
+def test_pcm_counts_mostly_right_and_noise_grows_with_time():
+    cnf = _cnf(1, 50, 213)
+    x = jr.bernoulli(jr.key(1), 0.5, (16, cnf.n_vars)).astype(jnp.int8)
+    ref = [hnn.make_break(cnf, x[r].astype(bool)) for r in range(16)]
+    err = []
+    for t in (0.0, 86400.0 * 365):
+        net = hnn.AnalogNetwork.build(cnf, hnn.default_analog_config(), key=jr.key(3), t_seconds=t)
+        _, make, brk = net.counts(x, key=jr.key(4))
+        wrong = sum(int(jnp.sum(make[r] != ref[r][0]) + jnp.sum(brk[r] != ref[r][1])) for r in range(16))
+        err.append(wrong / (2 * 16 * cnf.n_vars))
+    assert err[0] < 0.05  # freshly programmed PCM: counts almost always right
+    assert err[1] > err[0]  # a year of uncompensated drift shrinks the sums: more miscounts
+
+
+def test_analog_solver_solves_and_verifies():
+    cnf = _cnf(2, 20, 85)
+    sol = hnn.solve(cnf, key=jr.key(5), method="analog", replicas=16, max_steps=3000)
+    assert sol.status == "satisfied" and hnn.verify(cnf, sol.assignment)
+    again = hnn.solve(cnf, key=jr.key(5), method="analog", replicas=16, max_steps=3000)
+    assert again.steps == sol.steps and np.array_equal(again.assignment, sol.assignment)
+
+
+def test_analog_method_validation():
+    with pytest.raises(ValueError):
+        hnn.AnalogHopfield(q=0.0)
+    with pytest.raises(ValueError):
+        hnn.AnalogHopfield(t_seconds=-1.0)
