@@ -53,8 +53,30 @@ def _speed_section(ctx: Context) -> SectionResult:
     return speed_section(ctx)
 
 
+def _cost_section(ctx: Context) -> SectionResult:
+    from ._cost import cost_section
+
+    return cost_section(ctx)
+
+
+def _roadmap_section(ctx: Context) -> SectionResult:
+    from ._roadmap import roadmap_section
+
+    return roadmap_section(ctx)
+
+
+def _ksat_section(ctx: Context) -> SectionResult:
+    # Imported lazily: hnn builds on analogsim, never the other way round; the report sits on top of both.
+    from hnn._report import ksat_section
+
+    return ksat_section(ctx)
+
+
 SECTIONS: list[tuple[str, Callable[[Context], SectionResult]]] = [
     ("crossbar", _crossbar_section),
+    ("cost", _cost_section),
+    ("roadmap", _roadmap_section),
+    ("ksat", _ksat_section),
     ("speed", _speed_section),
 ]
 

@@ -1,0 +1,127 @@
+"""Digital baselines priced per FLOP and per byte moved: roofline time ``max(FLOPs / rate, bytes / bandwidth)`` and
+energy ``power * time`` (the board draws its rated power while busy: an upper-end assumption for GPUs)."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import equinox as eqx
+
+
+class DigitalDevice(eqx.Module):
+    """A digital processor for the roofline model.
+
+    Attributes:
+        name: label.
+        flops_per_s: dense matrix-multiply rate (FLOP/s) at the baseline precision.
+        bytes_per_s: memory bandwidth (B/s).
+        power_w: power while busy (W).
+        bytes_per_element: bytes per weight/activation at that precision (2 for bf16).
+        sources: field -> source.
+    """
+
+    name: str = eqx.field(static=True)
+    flops_per_s: float
+    bytes_per_s: float
+    power_w: float
+    bytes_per_element: int = eqx.field(static=True, default=2)
+    sources: tuple[tuple[str, str], ...] = eqx.field(static=True, default=())
+
+    def __check_init__(self):
+        for f in ("flops_per_s", "bytes_per_s", "power_w"):
+            v = getattr(self, f)
+            try:
+                ok = math.isfinite(float(v)) and float(v) > 0
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise ValueError(f"DigitalDevice {f} must be finite and > 0, got {v!r}")
+        if isinstance(self.bytes_per_element, bool) or not isinstance(self.bytes_per_element, int):
+            raise ValueError(f"bytes_per_element must be a positive integer, got {self.bytes_per_element!r}")
+        if self.bytes_per_element < 1:
+            raise ValueError(f"bytes_per_element must be a positive integer, got {self.bytes_per_element!r}")
+
+    def roofline(self, flops: float, bytes_moved: float) -> tuple[float, str]:
+        """``(time_s, bound)``: ``max(flops / rate, bytes / bandwidth)`` and which term wins (``"compute"`` or
+        ``"memory"``)."""
+        if not (flops >= 0 and bytes_moved >= 0):
+            raise ValueError(f"flops and bytes must be >= 0, got {flops!r}, {bytes_moved!r}")
+        tc = flops / float(self.flops_per_s)
+        tm = bytes_moved / float(self.bytes_per_s)
+        return (tc, "compute") if tc >= tm else (tm, "memory")
+
+    def source(self, field: str) -> str:
+        return dict(self.sources).get(field, "not documented")
+
+
+def a100() -> DigitalDevice:
+    """NVIDIA A100 SXM 80 GB: 312 TFLOP/s dense bf16, 2.039 TB/s HBM2e, 400 W (NVIDIA A100 datasheet, 2021)."""
+    src = "NVIDIA A100 Tensor Core GPU datasheet (SXM 80GB)"
+    return DigitalDevice(
+        "A100",
+        312e12,
+        2.039e12,
+        400.0,
+        sources=(("flops_per_s", src), ("bytes_per_s", src), ("power_w", src)),
+    )
+
+
+def h100() -> DigitalDevice:
+    """NVIDIA H100 SXM: 989 TFLOP/s dense bf16 (1,979 with sparsity), 3.35 TB/s HBM3, 700 W (NVIDIA H100
+    datasheet)."""
+    src = "NVIDIA H100 Tensor Core GPU datasheet (SXM)"
+    return DigitalDevice(
+        "H100", 989e12, 3.35e12, 700.0, sources=(("flops_per_s", src), ("bytes_per_s", src), ("power_w", src))
+    )
+
+
+def h200() -> DigitalDevice:
+    """NVIDIA H200 SXM: 989 TFLOP/s dense bf16, 4.8 TB/s HBM3e, 700 W (NVIDIA H200 datasheet)."""
+    src = "NVIDIA H200 Tensor Core GPU datasheet (SXM)"
+    return DigitalDevice(
+        "H200", 989e12, 4.8e12, 700.0, sources=(("flops_per_s", src), ("bytes_per_s", src), ("power_w", src))
+    )
+
+
+def measure_cpu(*, power_w: float = 65.0, n: int = 512, repeats: int = 5) -> DigitalDevice:
+    """This machine's CPU, measured with JAX: the float32 matmul rate of an ``n x n`` by ``n x n`` product and the
+    bandwidth of a 32 MB array update (read + write), medians of ``repeats`` warm runs.
+
+    ``power_w`` is not measurable from user space portably: 65 W (a common desktop package TDP) is an assumption;
+    pass your own. Numbers depend on the machine load at the time.
+    """
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    if isinstance(n, bool) or not isinstance(n, int) or n < 16:
+        raise ValueError(f"n must be an integer >= 16, got {n!r}")
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be an integer >= 1, got {repeats!r}")
+    a = jnp.ones((n, n), jnp.float32)
+    big = jnp.ones((8 * 2**20,), jnp.float32)
+    mm = jax.jit(lambda x: x @ x)
+    upd = jax.jit(lambda x: x * 1.0001 + 1.0)
+
+    def med(f, x):
+        f(x).block_until_ready()
+        ts = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            f(x).block_until_ready()
+            ts.append(time.perf_counter() - t0)
+        return float(np.median(ts))
+
+    rate = 2.0 * n**3 / med(mm, a)
+    bw = 2.0 * big.nbytes / med(upd, big)
+    src = f"measured on this machine ({os.cpu_count()} CPUs) with JAX, float32"
+    return DigitalDevice(
+        "CPU (measured)",
+        rate,
+        bw,
+        power_w,
+        bytes_per_element=4,
+        sources=(("flops_per_s", src), ("bytes_per_s", src), ("power_w", "assumed 65 W package power")),
+    )

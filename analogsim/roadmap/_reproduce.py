@@ -1,0 +1,214 @@
+"""The reproduction table: the framework's outputs next to every figure the paper states, with the assumptions each
+needs. Where the framework (with the Table 3 defaults) does not give the paper's figure, the row says so and says
+which extra assumption would close the gap; no constant is tuned to match."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._framework import (
+    BASE_YEAR,
+    FLOPS_PER_GPU,
+    GPU_PERF_GROWTH_PER_YEAR,
+    PARAM_GROWTH_PER_YEAR,
+    TOKEN_SCALING_EXPONENT,
+    USD_PER_GPU_HOUR,
+    baseline,
+    empirical_flops,
+    gpu_hours,
+    implied_param_growth,
+    optimized,
+    project_cost_usd,
+    table1_scenarios,
+    time_to_train,
+    training_flops,
+)
+
+GPT3_PARAMS = 175e9
+GPT4_PARAMS = 1.8e12
+GPT4_EXPERTS = 16
+"""GPT-4 as a 16-expert mixture (the widely reported configuration; our assumption, not the paper's statement)."""
+FIG7_GPUS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000)
+
+
+def saving_at(n_gpus: float = 50_000, n_params: float = GPT4_PARAMS, n_experts: int = 1) -> float:
+    """Baseline over optimized expected wall time (= cost, same GPUs) at ``n_gpus``: the paper's "about 2x"."""
+    b = time_to_train(n_params, n_gpus, baseline(), n_experts=n_experts)
+    o = time_to_train(n_params, n_gpus, optimized(), n_experts=n_experts)
+    return float(b.wall_hours / o.wall_hours)
+
+
+def fig7_data(n_params: float = GPT4_PARAMS, n_gpus=FIG7_GPUS) -> dict:
+    """Time to train (days) vs number of GPUs: baseline vs optimized, dense vs 8-expert MoE (the paper's Fig. 7)."""
+    n = np.asarray(n_gpus, dtype=np.float64)
+    out = {"n_gpus": [int(v) for v in n], "n_params": n_params, "curves": {}}
+    for sys_ in (baseline(), optimized()):
+        for k, label in ((1, "dense"), (8, "MoE-8")):
+            run = time_to_train(n_params, n, sys_, n_experts=k)
+            out["curves"][f"{sys_.name}, {label}"] = {
+                "wall_days": [float(v) for v in run.wall_days],
+                "failure_free_days": [float(v) for v in run.compute_hours / 24.0],
+                "cost_usd": [float(v) for v in run.cost_usd],
+            }
+    return out
+
+
+def projection_data(years=range(2023, 2031)) -> dict:
+    """Failure-free cost of the largest run by year for the Table 1 scenarios."""
+    years = list(years)
+    return {
+        "years": years,
+        "param_growth_per_year": PARAM_GROWTH_PER_YEAR,
+        "gpu_perf_growth_per_year": GPU_PERF_GROWTH_PER_YEAR,
+        "scenarios": {s.name: [float(v) for v in project_cost_usd(s, years)] for s in table1_scenarios()},
+    }
+
+
+def _cost(flops: float) -> tuple[float, float]:
+    h = gpu_hours(flops)
+    return h, h * USD_PER_GPU_HOUR
+
+
+def reproduction_table() -> list[dict]:
+    """Rows ``{"claim", "paper_value", "framework_value", "assumptions", "status"}``; status is ``"reproduced"``
+    (within 10 %, or the same inequality), ``"input"`` (a Table 3 parameter), or ``"not reproduced"``."""
+    rows = []
+
+    def add(claim, paper, value, assumptions, status):
+        rows.append(
+            {
+                "claim": claim,
+                "paper_value": paper,
+                "framework_value": value,
+                "assumptions": assumptions,
+                "status": status,
+            }
+        )
+
+    c120 = training_flops(1.0) / 1.0
+    add(
+        "C = 6 P T with T = 20 P, i.e. C = 120 P^2",
+        "120 P^2",
+        f"{c120:g} P^2",
+        "6 FLOP per parameter per token, 20 tokens per parameter (Table 3)",
+        "reproduced" if c120 == 120.0 else "not reproduced",
+    )
+    # GPT-3 ---------------------------------------------------------------------------------------------------------
+    c3 = empirical_flops(GPT3_PARAMS)
+    h3, usd3 = _cost(c3)
+    c3_dense = training_flops(GPT3_PARAMS)
+    add(
+        "GPT-3 (175B) GPU cost",
+        "under $1M",
+        f"${usd3 / 1e6:.2f}M ({h3 / 1e3:.0f}k GPU-hours; with C = 120 P^2: ${_cost(c3_dense)[1] / 1e6:.1f}M)",
+        f"C = 120 P^{TOKEN_SCALING_EXPONENT} = {c3:.3g} FLOP (Table 3 exponent; GPT-3's published compute is "
+        f"3.14e23), {FLOPS_PER_GPU / 1e12:.0f} TFLOP/s, ${USD_PER_GPU_HOUR}/GPU-hour, no failures. Under $1M needs "
+        f"<= ${1e6 / h3:.2f}/GPU-hour or >= {c3 / (1e6 / USD_PER_GPU_HOUR) / 3600 / 1e12:.0f} TFLOP/s sustained, "
+        "neither in Table 3",
+        "reproduced" if usd3 < 1e6 else "not reproduced",
+    )
+    add(
+        "GPT-3 (175B) cloud cost",
+        "$4.8M",
+        f"${usd3 / 1e6:.2f}M at ${USD_PER_GPU_HOUR}/GPU-hour",
+        f"as above; the paper's cloud price is not in Table 3: $4.8M needs ${4.8e6 / h3:.2f}/GPU-hour",
+        "reproduced" if abs(usd3 / 4.8e6 - 1) < 0.1 else "not reproduced",
+    )
+    # GPT-4 ---------------------------------------------------------------------------------------------------------
+    c4 = empirical_flops(GPT4_PARAMS) / GPT4_EXPERTS
+    h4, usd4 = _cost(c4)
+    add(
+        "GPT-4 (1.8T) GPU cost",
+        "$6.7M",
+        f"${usd4 / 1e6:.1f}M ({h4 / 1e6:.2f}M GPU-hours)",
+        f"C = 120 P^{TOKEN_SCALING_EXPONENT} / {GPT4_EXPERTS} experts = {c4:.3g} FLOP (16 experts: our assumption), "
+        f"{FLOPS_PER_GPU / 1e12:.0f} TFLOP/s, ${USD_PER_GPU_HOUR}/GPU-hour, no failures; $6.7M needs "
+        f"${6.7e6 / h4:.2f}/GPU-hour",
+        "reproduced" if abs(usd4 / 6.7e6 - 1) < 0.1 else "not reproduced",
+    )
+    add(
+        "GPT-4 (1.8T) cloud cost",
+        "$32M",
+        f"${usd4 / 1e6:.1f}M at ${USD_PER_GPU_HOUR}/GPU-hour",
+        f"as above; $32M needs ${32e6 / h4:.2f}/GPU-hour",
+        "reproduced" if abs(usd4 / 32e6 - 1) < 0.1 else "not reproduced",
+    )
+    r_sq = (GPT4_PARAMS / GPT3_PARAMS) ** 2 / GPT4_EXPERTS
+    r_emp = (GPT4_PARAMS / GPT3_PARAMS) ** TOKEN_SCALING_EXPONENT / GPT4_EXPERTS
+    add(
+        "GPT-4 / GPT-3 cost ratio (implied by $6.7M/$1M and $32M/$4.8M)",
+        "6.7",
+        f"{r_sq:.2f} (C ~ P^2); {r_emp:.2f} (C ~ P^{TOKEN_SCALING_EXPONENT})",
+        "same price and rate for both; GPT-4 a 16-expert MoE; the ratio is independent of price and rate",
+        "reproduced" if abs(r_sq / 6.7 - 1) < 0.1 else "not reproduced",
+    )
+    # projection ----------------------------------------------------------------------------------------------------
+    proj = {s.name: project_cost_usd(s, 2028) for s in table1_scenarios()}
+    need = {s.name: implied_param_growth(s, 2028, 19e9) for s in table1_scenarios()}
+    close = [n for n, v in proj.items() if abs(v / 19e9 - 1) < 0.1]
+    add(
+        "cost of the largest training run in 2028",
+        "$19B",
+        "; ".join(f"{n}: ${v / 1e9:.1f}B" for n, v in proj.items()),
+        f"base {BASE_YEAR}: GPT-4 (1.8T, dense, K = 1 at the base year); parameters x{PARAM_GROWTH_PER_YEAR:.2f}/year "
+        f"(our assumption: GPT-3 2020 -> GPT-4 2023); GPU performance x{GPU_PERF_GROWTH_PER_YEAR}/year at a constant "
+        f"$2.5/GPU-hour; failure-free. $19B needs parameter growth of "
+        + ", ".join(f"x{g:.2f}/year ({n})" for n, g in need.items()),
+        "reproduced" if close else "not reproduced",
+    )
+    s50 = saving_at(50_000)
+    add(
+        "saving of the optimized system at 50k GPUs (Fig. 7)",
+        "about 2x",
+        f"{s50:.2f}x",
+        "Table 3 baseline vs optimized; MTTI from the MTBFs (16.4 h at 50k GPUs); checkpoint = all GPU memory "
+        "through the file system (2.2 h baseline, 0.28 h optimized); Daly's optimal interval and expected wall time "
+        "(Daly 2006); restart = 2 h recovery + checkpoint read; K-of-N birth-death model (ours). The ratio does not "
+        "depend on the model size or MoE",
+        "reproduced" if 1.5 <= s50 <= 2.5 else "not reproduced",
+    )
+    g_c = PARAM_GROWTH_PER_YEAR**2
+    add(
+        "training compute/cost growth vs GPU performance growth",
+        "> 500%/year vs ~69%/year",
+        f"compute +{(g_c - 1) * 100:.0f}%/year (cost at fixed GPU +{(g_c - 1) * 100:.0f}%/year, after GPU gains "
+        f"+{(g_c / GPU_PERF_GROWTH_PER_YEAR - 1) * 100:.0f}%/year); GPU +{(GPU_PERF_GROWTH_PER_YEAR - 1) * 100:.0f}%/year",
+        f"C ~ P^2 with parameters x{PARAM_GROWTH_PER_YEAR:.2f}/year (GPT-3 -> GPT-4); the 69%/year GPU growth is an "
+        f"input. > 500%/year needs parameter growth >= x{math.sqrt(6.0):.2f}/year",
+        "reproduced" if g_c > 6.0 else "not reproduced",
+    )
+    return rows
+
+
+def summary(quick: bool = False) -> dict:
+    """Everything ``examples/roadmap.py`` writes: the reproduction table, the 50k-GPU saving, Fig. 7 data, the
+    projection by year, and the revolutionary (analog) scenario."""
+    from .. import cost
+    from ._revolutionary import analog_training
+
+    rev = {}
+    for name, tech in (("pcm_hermes", cost.pcm_hermes()), ("reram_neurram", cost.reram_neurram())):
+        r = analog_training(GPT4_PARAMS, n_experts=8, tech=tech)
+        rev[name] = r.as_dict()
+    fig7 = fig7_data(n_gpus=FIG7_GPUS[::2] if quick else FIG7_GPUS)
+    proj = projection_data()
+    gpu_run = time_to_train(GPT4_PARAMS, 50_000, optimized(), n_experts=8)
+    ratio = rev["pcm_hermes"]["energy_ratio"]
+    proj["scenarios_analog_pcm"] = {k: [v * ratio for v in vals] for k, vals in proj["scenarios"].items()}
+    return {
+        "reproduction": reproduction_table(),
+        "saving_at_50k_gpus": saving_at(50_000),
+        "mtti_hours_50k_gpus": float(time_to_train(GPT4_PARAMS, 50_000).mtti_hours),
+        "fig7": fig7,
+        "projection": proj,
+        "revolutionary": {
+            "model": "1.8T parameters, 8-expert MoE, 120 P^2 / 8 FLOP",
+            "gpu_optimized_50k": {
+                "wall_days": float(gpu_run.wall_days),
+                "cost_usd": float(gpu_run.cost_usd),
+            },
+            **rev,
+        },
+    }

@@ -1,0 +1,54 @@
+"""The paper's LLM-training cost framework (Faraboschi et al., arXiv:2404.08811), reproduced and extended.
+
+    python examples/roadmap.py [--json PATH] [--quick]
+
+Prints the reproduction table (every figure the paper states, the framework's value, the assumptions it needs and
+whether it is reproduced), the optimized-vs-baseline saving at 50k GPUs (Fig. 7), the cost of the largest run by
+year for the Table 1 scenarios, and the revolutionary scenario (the matrix products on analog IMC, priced by
+analogsim.cost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+from analogsim import roadmap  # noqa: E402
+from analogsim._io import write_json  # noqa: E402
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--json", default=None, help="write the figures to this file")
+    p.add_argument("--quick", action="store_true", help="fewer points on the Fig. 7 curves")
+    args = p.parse_args(argv)
+    out = roadmap.summary(quick=args.quick)
+    for r in out["reproduction"]:
+        print(
+            f"[{r['status']:>14s}] {r['claim']}: paper {r['paper_value']}; framework {r['framework_value']}"
+        )
+        print(f"{'':17s}assumptions: {r['assumptions']}")
+    print(f"saving at 50k GPUs (baseline / optimized wall time): {out['saving_at_50k_gpus']:.2f}x")
+    proj = out["projection"]
+    for name, vals in proj["scenarios"].items():
+        print(
+            f"largest run, {name:10s}: "
+            + ", ".join(f"{y} ${v / 1e9:.2f}B" for y, v in zip(proj["years"], vals, strict=True))
+        )
+    rev = out["revolutionary"]
+    for k in ("pcm_hermes", "reram_neurram"):
+        r = rev[k]
+        print(
+            f"revolutionary ({rev['model']}) on {k}: {r['total_j']:.3e} J vs GPU {r['gpu_baseline_j']:.3e} J "
+            f"(x{r['energy_ratio']:.3f}), ~${r['cost_usd'] / 1e6:.1f}M at GPU $/J"
+        )
+    if args.json:
+        write_json(args.json, out)
+        print(f"wrote {args.json}")
+    return out
+
+
+if __name__ == "__main__":
+    main()

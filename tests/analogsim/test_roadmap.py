@@ -1,0 +1,159 @@
+import math
+
+import numpy as np
+import pytest
+
+from analogsim import cost, roadmap
+
+
+def test_training_flops_closed_form():
+    for p in (1e6, 175e9, 1.8e12):
+        assert roadmap.training_flops(p) == pytest.approx(120 * p**2, rel=1e-12)
+        assert roadmap.training_flops(p, 300e9) == pytest.approx(6 * p * 300e9, rel=1e-12)
+        assert roadmap.moe_flops(p, 8) == pytest.approx(120 * p**2 / 8, rel=1e-12)
+    np.testing.assert_allclose(roadmap.training_flops(np.array([1.0, 2.0])), [120.0, 480.0])
+    assert roadmap.empirical_flops(1e10) == pytest.approx(120 * 1e10**1.91)
+
+
+def test_cost_arithmetic():
+    c = roadmap.training_flops(1e9)  # 1.2e20 FLOP
+    h = roadmap.gpu_hours(c)
+    assert h == pytest.approx(1.2e20 / 150e12 / 3600)
+    assert roadmap.training_cost_usd(h) == pytest.approx(h * 2.5)
+    assert roadmap.training_cost_usd(100.0, usd_per_gpu_hour=3.0) == 300.0
+
+
+def test_mtti_of_identical_parts():
+    for n in (1, 10, 1000):
+        assert roadmap.system_mtti_hours([n], [950e3]) == pytest.approx(950e3 / n)
+    # GPUs plus one CPU per 4 GPUs (Table 3)
+    n = 50_000
+    expected = 1.0 / (n / 950e3 + (n / 4) / 1.5e6)
+    assert roadmap.mtti_hours(n) == pytest.approx(expected)
+    assert roadmap.mtti_hours(n) == pytest.approx(16.40, abs=0.01)
+    assert roadmap.mtti_hours(n, gpus_per_cpu=1e12) == pytest.approx(950e3 / n, rel=1e-6)
+
+
+def test_checkpoint_and_young_daly():
+    assert roadmap.checkpoint_hours(50_000) == pytest.approx(50_000 * 80 / 500 / 3600)
+    assert roadmap.checkpoint_hours(50_000, memory_fraction=0.5, bandwidth_gb_s=2000) == pytest.approx(
+        1000 / 3600
+    )
+    assert roadmap.young_interval_hours(0.5, 25.0) == pytest.approx(math.sqrt(2 * 0.5 * 25.0))
+    # Daly's higher-order interval tends to Young's for small delta/M and is capped at M
+    d, m = 1e-4, 100.0
+    assert roadmap.daly_interval_hours(d, m) == pytest.approx(math.sqrt(2 * d * m), rel=0.01)
+    assert roadmap.daly_interval_hours(300.0, 100.0) == 100.0
+
+
+def test_expected_wall_time_limits():
+    # no failures: only checkpoint overhead d / tau
+    assert roadmap.expected_wall_hours(100.0, np.inf, 1.0, 2.0, interval_hours=10.0) == pytest.approx(110.0)
+    # very rare failures: approaches the failure-free value
+    w = roadmap.expected_wall_hours(100.0, 1e9, 1.0, 2.0, interval_hours=10.0)
+    assert w == pytest.approx(110.0, rel=1e-5)
+    # the optimum beats nearby intervals
+    m, d, r = 16.4, 2.2, 4.2
+    best = roadmap.expected_wall_hours(1000.0, m, d, r)
+    for tau in (3.0, 5.0, 10.0, 14.0):
+        assert best <= roadmap.expected_wall_hours(1000.0, m, d, r, interval_hours=tau) * (1 + 1e-3)
+
+
+def test_k_of_n_and_amdahl():
+    # no tolerance: the system MTTI of N groups
+    assert roadmap.k_of_n_mtti_hours(1000.0, 100, 0, 2.0) == pytest.approx(10.0)
+    # tolerating failures only helps, more tolerance helps more
+    m = [roadmap.k_of_n_mtti_hours(1000.0, 100, k, 2.0) for k in range(4)]
+    assert all(a < b for a, b in zip(m[:-1], m[1:], strict=True))
+    # one tolerated failure: rate = pi_1 (N - 1) lam with pi_1 = N a / (1 + N a), a = lam R
+    lam, a = 1e-3, 2e-3
+    w0, w1 = 1.0, 100 * a
+    assert roadmap.k_of_n_mtti_hours(1000.0, 100, 1, 2.0) == pytest.approx(1.0 / (w1 / (w0 + w1) * 99 * lam))
+    # instant recovery with any tolerance: never interrupted; the run is failure-free plus checkpoints
+    assert roadmap.k_of_n_mtti_hours(1000.0, 100, 2, 0.0) == math.inf
+    sys_ = roadmap.TrainingSystem(tolerated_groups=1, group_recovery_hours=0.0)
+    run = roadmap.time_to_train(1e9, 1000, sys_)
+    assert run.mtti_hours == math.inf and run.wall_hours == pytest.approx(run.compute_hours)
+    assert roadmap.amdahl_speedup(1, 0.01) == pytest.approx(1.0)
+    assert roadmap.amdahl_speedup(1e12, 0.01) == pytest.approx(100.0, rel=1e-6)
+    assert roadmap.amdahl_speedup(10, 0.0) == pytest.approx(10.0)
+
+
+def test_fig7_saving_and_monotonic():
+    s = roadmap.saving_at(50_000)
+    assert 1.5 < s < 2.5  # the paper: "about 2x"
+    # the saving does not depend on the model or MoE (wall time is linear in the work)
+    assert roadmap.saving_at(50_000, n_params=175e9, n_experts=8) == pytest.approx(s, rel=1e-9)
+    n = np.array([1_000, 10_000, 50_000])
+    b = roadmap.time_to_train(1.8e12, n, roadmap.baseline())
+    o = roadmap.time_to_train(1.8e12, n, roadmap.optimized())
+    assert np.all(o.wall_hours <= b.wall_hours)
+    assert np.all(b.wall_hours >= b.compute_hours)
+    moe = roadmap.time_to_train(1.8e12, n, roadmap.baseline(), n_experts=8)
+    np.testing.assert_allclose(moe.wall_hours * 8, b.wall_hours, rtol=1e-9)
+    np.testing.assert_allclose(b.cost_usd, b.gpu_hours * 2.5)
+
+
+def test_projection_and_scenarios():
+    best, guess, worst = roadmap.table1_scenarios()
+    assert (best.experts_per_year, best.flop_per_param) == (8.0, 20.0)
+    assert (guess.experts_per_year, guess.flop_per_param) == (4.0, 40.0)
+    assert (worst.experts_per_year, worst.flop_per_param) == (0.0, 120.0)
+    y = [2023, 2028]
+    c = roadmap.project_cost_usd(worst, y)
+    assert c[0] == pytest.approx(120 * 1.8e12**2 / 150e12 / 3600 * 2.5)
+    g = roadmap.PARAM_GROWTH_PER_YEAR
+    assert c[1] / c[0] == pytest.approx(g**10 / 1.69**5)
+    for s in (best, guess, worst):
+        gr = roadmap.implied_param_growth(s, 2028, 19e9)
+        assert roadmap.project_cost_usd(s, 2028, param_growth_per_year=gr) == pytest.approx(19e9)
+
+
+def test_reproduction_table_and_contract():
+    rows = roadmap.reproduction_table()
+    assert len(rows) >= 9
+    for r in rows:
+        assert set(r) >= {"claim", "paper_value", "framework_value", "assumptions", "status"}
+        assert r["status"] in ("reproduced", "not reproduced", "input")
+        assert r["assumptions"]
+    claims = " ".join(r["claim"] for r in rows)
+    for needle in ("GPT-3", "GPT-4", "2028", "50k", "growth"):
+        assert needle in claims
+
+
+def test_revolutionary_scenario_uses_cost_model():
+    r = roadmap.analog_training(1.8e12, n_experts=8, digital_fraction=0.0)
+    assert r.digital_j == 0.0
+    # per-op energy equals pricing a d x d MVM with the HERMES table
+    import analogsim as asim
+
+    cfg = asim.CrossbarConfig(dac=asim.DAC(bits=8), adc=asim.ADC(bits=8), tile=(256, 256))
+    m = cost.price(cost.count_mvm((12288, 12288), cfg), cost.pcm_hermes())
+    assert r.joules_per_op == pytest.approx(m.total_j / m.ops)
+    assert r.analog_j["adc"] > 0 and r.analog_j["data_movement"] > 0 and r.analog_j["weight_update"] > 0
+    r2 = roadmap.analog_training(1.8e12, n_experts=8, digital_fraction=0.05)
+    assert r2.total_j > r.total_j
+    assert r2.energy_ratio < 1.0
+    assert r2.cost_usd() == pytest.approx(r2.total_j / (700 * 3600) * 2.5)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: roadmap.training_flops(-1.0),
+        lambda: roadmap.training_flops(1e9, 0.0),
+        lambda: roadmap.mtti_hours(0),
+        lambda: roadmap.mtti_hours(100, gpu_mtbf_hours=-5),
+        lambda: roadmap.checkpoint_hours(100, bandwidth_gb_s=0.0),
+        lambda: roadmap.young_interval_hours(1.0, 0.0),
+        lambda: roadmap.amdahl_speedup(10, 1.5),
+        lambda: roadmap.k_of_n_mtti_hours(10.0, 100, 100, 2.0),
+        lambda: roadmap.time_to_train(1e9, 100, "baseline"),
+        lambda: roadmap.project_cost_usd(roadmap.table1_scenarios()[0], [2020]),
+        lambda: roadmap.TrainingSystem(checkpoint_gb_s=0.0),
+        lambda: roadmap.analog_training(1e9, digital_fraction=2.0),
+    ],
+)
+def test_bad_inputs_raise(call):
+    with pytest.raises(ValueError):
+        call()

@@ -1,0 +1,64 @@
+"""The report sections and example scripts of analogsim.cost and analogsim.roadmap: they run in quick mode, write
+their plots, and the example JSON files carry the contract keys."""
+
+import importlib.util
+import json
+import pathlib
+
+import pytest
+
+from analogsim.report._core import Context
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", ROOT / "examples" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    msgs = []
+    return Context(out=tmp_path, quick=True, seed=0, progress=msgs.append), msgs
+
+
+def test_cost_section(ctx):
+    from analogsim.report._cost import cost_section
+
+    c, msgs = ctx
+    res = cost_section(c)
+    assert (
+        msgs and (c.out / "cost_joules.png").stat().st_size > 0 and (c.out / "cost_vs_digital.png").exists()
+    )
+    assert res.figures["hermes_tops_per_w"] == pytest.approx(9.76, rel=0.1)
+    json.dumps(res.figures, allow_nan=False)
+    assert "cost_joules.png" in res.markdown
+
+
+def test_roadmap_section(ctx):
+    from analogsim.report._roadmap import roadmap_section
+
+    c, msgs = ctx
+    res = roadmap_section(c)
+    for png in ("roadmap_fig7.png", "roadmap_projection.png", "roadmap_revolutionary.png"):
+        assert (c.out / png).stat().st_size > 0 and png in res.markdown
+    json.dumps(res.figures, allow_nan=False)
+    assert "not reproduced" in res.markdown and "reproduced" in res.markdown
+
+
+def test_examples_json_contract(tmp_path):
+    p = tmp_path / "energy.json"
+    _load("energy").main(["--json", str(p), "--quick"])
+    e = json.loads(p.read_text())
+    assert e["hermes_mvm_energy_nj"] == pytest.approx(13.4, rel=0.1)
+    assert e["hermes_mvm_latency_ns"] == pytest.approx(133, rel=0.1)
+    assert e["hermes_tops_per_w"] == pytest.approx(9.76, rel=0.1)
+    p = tmp_path / "roadmap.json"
+    _load("roadmap").main(["--json", str(p), "--quick"])
+    r = json.loads(p.read_text())
+    assert 1.5 < r["saving_at_50k_gpus"] < 2.5
+    for row in r["reproduction"]:
+        assert {"claim", "paper_value", "framework_value", "assumptions"} <= set(row)
