@@ -1,0 +1,160 @@
+"""The k-SAT benchmark behind `examples/ksat.py` and the report's k-SAT section.
+
+For every method and instance set it runs independent replicas of `hnn.solve(..., stop="all")` on each instance,
+computes the instance's TTS99 from the replicas' first-hit steps (`hnn.tts99`, optimal run length), and returns one
+row per (method, set): median and 90th-percentile TTS99 in steps (flips per replica for the focused searches,
+parallel sweeps for the Hopfield networks), median TTS99 in seconds (steps times the measured seconds per step of
+the batched run), and throughput in variable updates per second (neuron update evaluations summed over replicas,
+divided by the wall time of warm runs). CaDiCaL rows report its wall time per instance as TTS in seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import time
+from collections.abc import Callable
+
+import jax.random as jr
+import numpy as np
+
+from ._cnf import random_ksat, read_dimacs
+from ._metrics import tts99, tts_quantiles
+from ._solve import solve
+
+UNITS = {
+    "probsat": "flips per replica",
+    "walksat": "flips per replica",
+    "hopfield": "parallel sweeps",
+    "qubo": "parallel sweeps",
+    "analog": "parallel sweeps",
+    "cadical": "seconds only",
+}
+
+
+def find_satlib() -> pathlib.Path | None:
+    """The SATLIB directory: ``$HNN_SATLIB``, else ``shared/data/satlib`` beside the working directory or beside
+    the source checkout; None if there is none (then only generated instances are used)."""
+    candidates = []
+    if os.environ.get("HNN_SATLIB"):
+        candidates.append(pathlib.Path(os.environ["HNN_SATLIB"]))
+    cwd = pathlib.Path.cwd()
+    candidates += [cwd / ".." / "shared" / "data" / "satlib", cwd / "shared" / "data" / "satlib"]
+    candidates.append(pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "satlib")
+    for c in candidates:
+        if (c / "uf20").is_dir():
+            return c.resolve()
+    return None
+
+
+def satlib_set(name: str, count: int, root: pathlib.Path | None = None):
+    root = root or find_satlib()
+    if root is None:
+        raise FileNotFoundError(
+            "SATLIB instances not found: set HNN_SATLIB to the directory holding uf20, uf50..."
+        )
+    files = sorted((root / name).glob("*.cnf"))[:count]
+    return [read_dimacs(f) for f in files]
+
+
+def generated_set(n_vars: int, count: int, seed: int, alpha: float = 4.26):
+    """Uniform random 3-SAT at `alpha`, keeping only instances CaDiCaL certifies satisfiable."""
+    out, i = [], 0
+    while len(out) < count and i < 20 * count:
+        cnf = random_ksat(jr.key(seed * 100_000 + i), n_vars, int(round(alpha * n_vars)), 3)
+        i += 1
+        if solve(cnf, method="cadical", timeout_s=60).status == "satisfied":
+            out.append(cnf)
+    return out
+
+
+def _finite(v):
+    return float(v) if np.isfinite(v) else None
+
+
+def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
+    """One benchmark row for `method` (a name or an `hnn.AbstractMethod`) over `instances`."""
+    tts_steps, tts_s, updates, wall, solved = [], [], 0, 0.0, 0
+    for i, cnf in enumerate(instances):
+        if method == "cadical":
+            sol = solve(cnf, method="cadical", timeout_s=60)
+            solved += sol.satisfied
+            tts_s.append(sol.wall_time_s if sol.satisfied else np.inf)
+            continue
+        if i == 0:  # warm-up: compile outside the timed runs
+            solve(cnf, key=jr.key(10**6), method=method, replicas=replicas, max_steps=2, stop="all")
+        sol = solve(cnf, key=jr.key(seed + i), method=method, replicas=replicas, max_steps=budget, stop="all")
+        solved += sol.satisfied
+        t = tts99(sol.replica_hit_step)
+        tts_steps.append(t)
+        tts_s.append(t * sol.wall_time_s / max(sol.steps, 1))
+        updates += sol.variable_updates
+        wall += sol.wall_time_s
+    row = {
+        "instances": len(instances),
+        "solved": int(solved),
+        "median_tts99_steps": None,
+        "q90_tts99_steps": None,
+        "median_tts99_s": _finite(tts_quantiles(tts_s)[0]) if tts_s else None,
+        "updates_per_s": updates / wall if wall > 0 else None,
+        "energy_to_solution_j": None,
+    }
+    if tts_steps:
+        med, q90 = tts_quantiles(tts_steps)
+        row["median_tts99_steps"], row["q90_tts99_steps"] = _finite(med), _finite(q90)
+    return row
+
+
+def run(quick: bool = False, progress: Callable[[str], None] | None = None) -> dict:
+    """The whole benchmark. Quick mode: 3 SATLIB instances of 20 and 50 variables (about a minute)."""
+    progress = progress or (lambda msg: None)
+    root = find_satlib()
+    per_set = 3 if quick else 20
+    sets: dict[str, tuple[int, list]] = {}
+    names = ("uf20", "uf50") if quick else ("uf20", "uf50", "uf75", "uf100")
+    for name in names:
+        n = int(name[2:])
+        if root is not None:
+            sets[name] = (n, satlib_set(name, per_set, root))
+        else:
+            progress(f"SATLIB not found: generating {name}-like instances")
+            sets[f"rand{n}"] = (n, generated_set(n, per_set, seed=n))
+    if not quick:
+        sets["rand150"] = (150, generated_set(150, 10, seed=1))
+        sets["rand250"] = (250, generated_set(250, 10, seed=2))
+    small = [s for s in sets if sets[s][0] <= 150]
+    plan = {
+        "probsat": (list(sets), 32, 200_000),
+        "walksat": (list(sets), 32, 200_000),
+        "hopfield": (small, 32, 20_000 if quick else 50_000),
+        "qubo": (small, 32, 5_000 if quick else 20_000),
+        "analog": ([s for s in sets if sets[s][0] <= (50 if quick else 100)], 32, 5_000 if quick else 20_000),
+        "cadical": (list(sets), 1, 0),
+    }
+    if quick:
+        plan.pop("walksat")
+    rows = []
+    start = time.perf_counter()
+    for method, (set_names, replicas, budget) in plan.items():
+        for name in set_names:
+            n_vars, instances = sets[name]
+            t0 = time.perf_counter()
+            row = {
+                "method": method,
+                "set": name,
+                "n_vars": n_vars,
+                "steps_unit": UNITS[method],
+                "replicas": replicas,
+            }
+            row.update(bench(method, instances, replicas, budget))
+            rows.append(row)
+            progress(
+                f"{method} {name}: solved {row['solved']}/{row['instances']}, median TTS99 "
+                f"{row['median_tts99_steps']} steps ({time.perf_counter() - t0:.1f} s)"
+            )
+    return {
+        "rows": rows,
+        "quick": quick,
+        "satlib": str(root) if root else None,
+        "wall_time_s": time.perf_counter() - start,
+    }
