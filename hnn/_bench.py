@@ -72,14 +72,26 @@ def _finite(v):
     return float(v) if np.isfinite(v) else None
 
 
+CPU_POWER_W = 65.0
+"""Assumed package power of the CPU that runs the digital methods (the same figure `analogsim.cost.measure_cpu`
+assumes); energy-to-solution of a digital method is its TTS99 in seconds times this."""
+
+
 def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
-    """One benchmark row for `method` (a name or an `hnn.AbstractMethod`) over `instances`."""
-    tts_steps, tts_s, updates, wall, solved = [], [], 0, 0.0, 0
+    """One benchmark row for `method` (a name or an `hnn.AbstractMethod`) over `instances`.
+
+    Energy to solution: for `analog`, TTS99 steps times the energy of one step priced by `analogsim.cost` (PCM
+    calibrated to IBM HERMES); for the digital methods, TTS99 seconds on this CPU times `CPU_POWER_W`.
+    """
+    from ._hardware import analog_step_cost, energy_to_solution_j
+
+    tts_steps, tts_s, updates, wall, solved, ets = [], [], 0, 0.0, 0, []
     for i, cnf in enumerate(instances):
         if method == "cadical":
             sol = solve(cnf, method="cadical", timeout_s=60)
             solved += sol.satisfied
             tts_s.append(sol.wall_time_s if sol.satisfied else np.inf)
+            ets.append(tts_s[-1] * CPU_POWER_W)
             continue
         if i == 0:  # warm-up: compile outside the timed runs
             solve(cnf, key=jr.key(10**6), method=method, replicas=replicas, max_steps=2, stop="all")
@@ -88,6 +100,11 @@ def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
         t = tts99(sol.replica_hit_step)
         tts_steps.append(t)
         tts_s.append(t * sol.wall_time_s / max(sol.steps, 1))
+        if method == "analog":
+            e = energy_to_solution_j(t, analog_step_cost(cnf))
+            ets.append(np.inf if e is None else e)
+        else:
+            ets.append(tts_s[-1] * CPU_POWER_W)
         updates += sol.variable_updates
         wall += sol.wall_time_s
     row = {
@@ -97,7 +114,7 @@ def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
         "q90_tts99_steps": None,
         "median_tts99_s": _finite(tts_quantiles(tts_s)[0]) if tts_s else None,
         "updates_per_s": updates / wall if wall > 0 else None,
-        "energy_to_solution_j": None,
+        "energy_to_solution_j": _finite(tts_quantiles(ets)[0]) if ets else None,
     }
     if tts_steps:
         med, q90 = tts_quantiles(tts_steps)

@@ -16,7 +16,7 @@ def ksat_section(ctx):
     res = _bench.run(quick=ctx.quick, progress=lambda m: ctx.progress(f"k-SAT: {m}"))
     rows = res["rows"]
     methods = list(dict.fromkeys(r["method"] for r in rows if r["method"] != "cadical"))
-    fig, axs = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+    fig, axs = plt.subplots(1, 3, figsize=(17, 4.4), layout="constrained")
     for m in methods:
         pts = [
             (r["n_vars"], r["median_tts99_steps"])
@@ -28,6 +28,14 @@ def ksat_section(ctx):
         pts_s = [(r["n_vars"], r["median_tts99_s"]) for r in rows if r["method"] == m and r["median_tts99_s"]]
         if pts_s:
             axs[1].plot(*zip(*pts_s, strict=True), "o-", label=m)
+    for m in [*methods, "cadical"]:
+        pts_e = [
+            (r["n_vars"], r["energy_to_solution_j"])
+            for r in rows
+            if r["method"] == m and r["energy_to_solution_j"]
+        ]
+        if pts_e:
+            axs[2].plot(*zip(*pts_e, strict=True), "o-" if m != "cadical" else "k--", label=m)
     cad = [
         (r["n_vars"], r["median_tts99_s"]) for r in rows if r["method"] == "cadical" and r["median_tts99_s"]
     ]
@@ -35,6 +43,8 @@ def ksat_section(ctx):
         axs[1].plot(*zip(*cad, strict=True), "k--", label="CaDiCaL (one run)")
     axs[0].set_ylabel("median TTS99 (steps)")
     axs[1].set_ylabel("median TTS99 (s, this CPU)")
+    axs[2].set_ylabel("median energy to solution (J)")
+    axs[2].set_title("analog: PCM (HERMES-calibrated) per step; digital: CPU s x 65 W", fontsize=9)
     for a in axs:
         a.set_yscale("log")
         a.set_xlabel("variables (uniform random 3-SAT, alpha = 4.26)")
@@ -46,14 +56,15 @@ def ksat_section(ctx):
         return "—" if v is None else f.format(v)
 
     table = [
-        "| method | set | N | solved | median TTS99 (steps) | q90 TTS99 (steps) | median TTS99 (s) | updates/s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| method | set | N | solved | median TTS99 (steps) | q90 TTS99 (steps) | median TTS99 (s) | updates/s "
+        "| energy to solution (J) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         table.append(
             f"| {r['method']} | {r['set']} | {r['n_vars']} | {r['solved']}/{r['instances']} | "
             f"{fmt(r['median_tts99_steps'])} | {fmt(r['q90_tts99_steps'])} | {fmt(r['median_tts99_s'])} | "
-            f"{fmt(r['updates_per_s'], '{:.2e}')} |"
+            f"{fmt(r['updates_per_s'], '{:.2e}')} | {fmt(r['energy_to_solution_j'], '{:.2e}')} |"
         )
     ratios = []
     by = {(r["method"], r["set"]): r for r in rows}
@@ -75,6 +86,10 @@ instance from {rows[0]["replicas"] if rows else 0} independent replicas; instanc
 ![TTS vs N]({png})
 
 {chr(10).join(table)}
+
+Energy to solution: the analog network's TTS99 steps times the energy of one step of its two crossbar MVMs
+(`hnn._hardware.analog_step_cost`, PCM calibrated to IBM HERMES, ADCs included); digital methods: TTS99 seconds on
+this CPU times an assumed 65 W.
 
 High-order vs quadratized (median TTS99 ratio in parallel sweeps): {"; ".join(ratios) or "n/a"}.
 Rerun with `python examples/ksat.py --json ksat.json{" --quick" if ctx.quick else ""}`.

@@ -62,3 +62,18 @@ def test_analog_method_validation():
         hnn.AnalogHopfield(q=0.0)
     with pytest.raises(ValueError):
         hnn.AnalogHopfield(t_seconds=-1.0)
+
+
+def test_analog_step_cost_counts_both_passes():
+    from hnn._hardware import analog_step_cost, analog_step_mvms, energy_to_solution_j
+
+    cnf = _cnf(0, 20, 85)
+    mvms = analog_step_mvms(cnf, replicas=4)
+    assert len(mvms) == 2
+    one = analog_step_cost(cnf, replicas=1)
+    four = analog_step_cost(cnf, replicas=4)
+    assert one.total_j > 0 and four.total_j == pytest.approx(4 * one.total_j, rel=1e-6)  # linear in replicas
+    bigger = analog_step_cost(_cnf(0, 100, 426), replicas=1)
+    assert bigger.total_j > one.total_j
+    assert energy_to_solution_j(100.0, one) == pytest.approx(100 * one.total_j)
+    assert energy_to_solution_j(None, one) is None
