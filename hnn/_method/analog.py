@@ -121,7 +121,7 @@ class AnalogHopfield(AbstractMethod):
     config: asim.CrossbarConfig = eqx.field(default_factory=default_analog_config)
     key: Array = eqx.field(default_factory=lambda: jr.key(0))
     t_seconds: float = 0.0
-    q: float = 0.15
+    q: float = 0.4
     t_start: float = 1.5
     t_end: float = 0.15
     anneal_steps: int = 2000

@@ -77,13 +77,17 @@ class QuadratizedHopfield(AbstractMethod):
     high-order network is compared with (Hizzani et al., ISCAS 2024). Auxiliary variables are initialised
     consistently (`z = u v`) from the random original assignment. One step evaluates `n_vars + n_aux` neuron updates
     per replica. A replica stops changing once its original variables satisfy the formula.
+
+    Defaults (`q = 0.4`, `T` from 1.5 to 0.4, Rosenberg penalty 1, the smallest that keeps the minimizers) are the
+    best of the same grid as `HighOrderHopfield`'s plus penalty in {1, 2} on SATLIB uf20-01..03 (median TTS99 7,867
+    sweeps against 68,174 with the high-order defaults and penalty 2).
     """
 
-    q: float = 0.15
+    q: float = 0.4
     t_start: float = 1.5
-    t_end: float = 0.15
+    t_end: float = 0.4
     anneal_steps: int = 2000
-    penalty: float = 2.0
+    penalty: float = 1.0
     name: ClassVar[str] = "qubo"
     replica_axis: ClassVar[int] = -1
 
