@@ -22,8 +22,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", required=True, help="output JSON path")
     parser.add_argument("--quick", action="store_true", help="a few instances per set (CI)")
+    parser.add_argument("--mode", choices=_bench.MODES, default=None, help="benchmark size (default: full)")
     args = parser.parse_args(argv)
-    out = _bench.run(quick=args.quick, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    mode = args.mode or ("quick" if args.quick else "full")
+    out = _bench.run(mode, progress=lambda m: print(m, file=sys.stderr, flush=True))
     _io.write_json(args.json, out)
     return 0
 

@@ -122,11 +122,23 @@ def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
     return row
 
 
-def run(quick: bool = False, progress: Callable[[str], None] | None = None) -> dict:
-    """The whole benchmark. Quick mode: 3 SATLIB instances of 20 and 50 variables (about a minute)."""
+MODES = ("quick", "report", "full")
+
+
+def run(mode: str = "report", progress: Callable[[str], None] | None = None) -> dict:
+    """The benchmark at one of three sizes.
+
+    - ``"quick"``: 3 SATLIB instances of 20 and 50 variables (about a minute; CI and ``analogsim report --quick``);
+    - ``"report"``: 5 instances each of uf20, uf50, uf75, uf100 (a few minutes; ``analogsim report``);
+    - ``"full"``: 20 instances per SATLIB set plus 10 generated satisfiable instances of 150 and 250 variables
+      (tens of minutes; ``examples/ksat.py``).
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    quick, full = mode == "quick", mode == "full"
     progress = progress or (lambda msg: None)
     root = find_satlib()
-    per_set = 3 if quick else 20
+    per_set = {"quick": 3, "report": 5, "full": 20}[mode]
     sets: dict[str, tuple[int, list]] = {}
     names = ("uf20", "uf50") if quick else ("uf20", "uf50", "uf75", "uf100")
     for name in names:
@@ -136,19 +148,19 @@ def run(quick: bool = False, progress: Callable[[str], None] | None = None) -> d
         else:
             progress(f"SATLIB not found: generating {name}-like instances")
             sets[f"rand{n}"] = (n, generated_set(n, per_set, seed=n))
-    if not quick:
+    if full:
         sets["rand150"] = (150, generated_set(150, 10, seed=1))
         sets["rand250"] = (250, generated_set(250, 10, seed=2))
     small = [s for s in sets if sets[s][0] <= 150]
     plan = {
-        "probsat": (list(sets), 32, 200_000),
-        "walksat": (list(sets), 32, 200_000),
-        "hopfield": (small, 32, 20_000 if quick else 50_000),
-        "qubo": (small, 32, 5_000 if quick else 20_000),
-        "analog": ([s for s in sets if sets[s][0] <= (50 if quick else 100)], 32, 5_000 if quick else 20_000),
+        "probsat": (list(sets), 32, 400_000),
+        "walksat": (list(sets), 32, 400_000),
+        "hopfield": (small, 32, 50_000 if full else 20_000),
+        "qubo": (small, 32, 100_000 if full else 20_000),
+        "analog": ([s for s in sets if sets[s][0] <= (50 if quick else 100)], 32, 20_000),
         "cadical": (list(sets), 1, 0),
     }
-    if quick:
+    if not full:
         plan.pop("walksat")
     rows = []
     start = time.perf_counter()
@@ -171,6 +183,7 @@ def run(quick: bool = False, progress: Callable[[str], None] | None = None) -> d
             )
     return {
         "rows": rows,
+        "mode": mode,
         "quick": quick,
         "satlib": str(root) if root else None,
         "wall_time_s": time.perf_counter() - start,

@@ -13,7 +13,7 @@ def ksat_section(ctx):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    res = _bench.run(quick=ctx.quick, progress=lambda m: ctx.progress(f"k-SAT: {m}"))
+    res = _bench.run("quick" if ctx.quick else "report", progress=lambda m: ctx.progress(f"k-SAT: {m}"))
     rows = res["rows"]
     methods = list(dict.fromkeys(r["method"] for r in rows if r["method"] != "cadical"))
     fig, axs = plt.subplots(1, 3, figsize=(17, 4.4), layout="constrained")
