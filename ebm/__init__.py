@@ -1,1 +1,65 @@
-"""Small energy-based models: samplers, training, likelihoods, hardware sampling cost."""
+"""Small energy-based models: samplers, training, likelihoods, hardware sampling cost.
+
+import ebm, jax.random as jr
+rbm = ebm.RBM.init(64, 20, key=jr.key(0))
+s = ebm.sample(rbm, key=jr.key(1), n_chains=64, n_samples=100)     # block Gibbs, colours from the graph
+ebm.exact_log_partition(rbm)                                       # enumerates the smaller layer
+ebm.ais_log_partition(rbm, key=jr.key(2))                          # AISResult(log_z, stderr, log_weights)
+"""
+
+from ._ais import AISResult as AISResult, ais_log_partition as ais_log_partition
+from ._colour import greedy_colouring as greedy_colouring, is_proper as is_proper
+from ._exact import (
+    MAX_ENUMERATION_BITS as MAX_ENUMERATION_BITS,
+    all_states as all_states,
+    can_enumerate as can_enumerate,
+    empirical_distribution as empirical_distribution,
+    exact_log_likelihood as exact_log_likelihood,
+    exact_log_partition as exact_log_partition,
+    exact_probabilities as exact_probabilities,
+    state_index as state_index,
+    total_variation as total_variation,
+)
+from ._hardware import (
+    LITERATURE as LITERATURE,
+    AnalogTech as AnalogTech,
+    analog_pbit_cost as analog_pbit_cost,
+    crossbar_pbit_cost as crossbar_pbit_cost,
+    digital_cost as digital_cost,
+    literature_costs as literature_costs,
+    model_mvms as model_mvms,
+)
+from ._models import (
+    RBM as RBM,
+    AbstractEBM as AbstractEBM,
+    BoltzmannMachine as BoltzmannMachine,
+    FactorBoltzmannMachine as FactorBoltzmannMachine,
+    Hopfield as Hopfield,
+    ModernHopfield as ModernHopfield,
+    check_states as check_states,
+)
+from ._pbit import (
+    PBitMachine as PBitMachine,
+    pbit_machine as pbit_machine,
+    pbit_sweep as pbit_sweep,
+    pbit_tv_sweep as pbit_tv_sweep,
+    sample_pbit as sample_pbit,
+)
+from ._sampling import (
+    Samples as Samples,
+    geometric_betas as geometric_betas,
+    gibbs_sweep as gibbs_sweep,
+    random_states as random_states,
+    sample as sample,
+    sample_pt as sample_pt,
+    shard_chains as shard_chains,
+    sweep_t as sweep_t,
+)
+from ._train import (
+    StepInfo as StepInfo,
+    Trainer as Trainer,
+    TrainState as TrainState,
+    load_checkpoint as load_checkpoint,
+    log_likelihood as log_likelihood,
+    save_checkpoint as save_checkpoint,
+)

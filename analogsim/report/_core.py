@@ -72,11 +72,18 @@ def _ksat_section(ctx: Context) -> SectionResult:
     return ksat_section(ctx)
 
 
+def _ebm_section(ctx: Context) -> SectionResult:
+    from ebm._report import ebm_section
+
+    return ebm_section(ctx)
+
+
 SECTIONS: list[tuple[str, Callable[[Context], SectionResult]]] = [
     ("crossbar", _crossbar_section),
     ("cost", _cost_section),
     ("roadmap", _roadmap_section),
     ("ksat", _ksat_section),
+    ("ebm", _ebm_section),
     ("speed", _speed_section),
 ]
 

@@ -1,0 +1,125 @@
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import optax
+import pytest
+
+import ebm
+
+
+def _tiny():
+    k1, k2, k3 = jr.split(jr.key(30), 3)
+    return ebm.RBM(W=0.5 * jr.normal(k1, (5, 3)), a=0.2 * jr.normal(k2, (5,)), b=0.2 * jr.normal(k3, (3,)))
+
+
+def _data():
+    return (jr.uniform(jr.key(31), (8, 5)) < 0.4).astype(jnp.float32)
+
+
+def _flat(m):
+    return jnp.concatenate([m.W.ravel(), m.a, m.b])
+
+
+def _estimated_gradient(method, k, reps):
+    """Gradient of the negative log-likelihood estimated by one SGD(lr=1) step: params_before - params_after."""
+    m, data = _tiny(), _data()
+    tr = ebm.Trainer(optimizer=optax.sgd(1.0), method=method, k=k, n_chains=data.shape[0] * reps)
+    st = tr.init(m, key=jr.key(32))
+    if method == "pcd":  # equilibrate the persistent chains first
+        x = ebm.sample(m, key=jr.key(33), n_chains=tr.n_chains, n_samples=1, burn_in=50).final
+        st = st._replace(chains=x)
+    st2, info = tr.step(st, jnp.tile(data, (reps, 1)), key=jr.key(34))
+    return _flat(m) - _flat(st2.model), info
+
+
+def _exact_gradient():
+    m, data = _tiny(), _data()
+    g = jax.grad(lambda m: -ebm.exact_log_likelihood(m, data))(m)
+    return _flat(g)
+
+
+def test_pcd_gradient_matches_exact_likelihood_gradient():
+    exact = _exact_gradient()
+    est, info = _estimated_gradient("pcd", 1, 4000)
+    cos = float(est @ exact / (jnp.linalg.norm(est) * jnp.linalg.norm(exact)))
+    ratio = float(jnp.linalg.norm(est) / jnp.linalg.norm(exact))
+    assert cos > 0.99 and abs(ratio - 1) < 0.05, (cos, ratio)
+    assert float(info.grad_norm) == pytest.approx(float(jnp.linalg.norm(est)), rel=1e-4)
+
+
+def test_cd_gradient_sign_and_magnitude():
+    exact = _exact_gradient()
+    long_run, _ = _estimated_gradient("cd", 30, 4000)  # CD-30 ~ the exact gradient
+    cos = float(long_run @ exact / (jnp.linalg.norm(long_run) * jnp.linalg.norm(exact)))
+    assert cos > 0.99 and abs(float(jnp.linalg.norm(long_run) / jnp.linalg.norm(exact)) - 1) < 0.05
+    cd1, _ = _estimated_gradient("cd", 1, 4000)  # CD-1 is biased but points the same way, with a smaller norm
+    cos1 = float(cd1 @ exact / (jnp.linalg.norm(cd1) * jnp.linalg.norm(exact)))
+    assert cos1 > 0.8 and 0.2 < float(jnp.linalg.norm(cd1) / jnp.linalg.norm(exact)) < 1.05, cos1
+
+
+@pytest.mark.parametrize("method", [pytest.param("cd", marks=pytest.mark.slow), "pcd", "pt"])
+def test_training_increases_exact_likelihood(method):
+    data = jnp.tile(jnp.array([[1, 1, 0, 0, 1], [0, 0, 1, 1, 0]], jnp.float32), (20, 1))
+    m = ebm.RBM.init(5, 3, key=jr.key(40), std=0.1)
+    tr = ebm.Trainer(optimizer=optax.adam(0.05), method=method, k=1, n_chains=40, betas=(1.0, 0.7, 0.4))
+    st = tr.init(m, key=jr.key(41))
+    before = float(ebm.log_likelihood(m, data))
+    st = tr.fit(st, data, key=jr.key(42), epochs=30, batch_size=20)
+    after = float(ebm.log_likelihood(st.model, data))
+    assert after > before + 1.5 and after > -1.5, (before, after)  # optimum is log(1/2) = -0.69
+    assert int(st.step) == 60
+
+
+def test_checkpoint_resume_reproduces_uninterrupted_run(tmp_path):
+    data = (jr.uniform(jr.key(50), (60, 6)) < 0.5).astype(jnp.float32)
+    m = ebm.RBM.init(6, 4, key=jr.key(51))
+    tr = ebm.Trainer(optimizer=optax.adam(0.01), method="pcd", k=2, n_chains=10)
+    full = tr.fit(tr.init(m, key=jr.key(52)), data, key=jr.key(53), epochs=4, batch_size=20)
+    path = tmp_path / "ckpt" / "state.eqx"
+    part = tr.fit(tr.init(m, key=jr.key(52)), data, key=jr.key(53), epochs=2, batch_size=20, checkpoint=path)
+    assert path.exists() and not list(path.parent.glob("*.tmp"))
+    like = tr.init(m, key=jr.key(99))  # structure only
+    resumed = ebm.load_checkpoint(path, like)
+    assert int(resumed.step) == int(part.step) == 6
+    resumed = tr.fit(resumed, data, key=jr.key(53), epochs=2, batch_size=20)
+    for a, b in zip(
+        jax.tree.leaves(eqx.filter(full, eqx.is_array)),
+        jax.tree.leaves(eqx.filter(resumed, eqx.is_array)),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="does not match"):
+        ebm.load_checkpoint(path, tr.init(ebm.RBM.init(7, 4, key=jr.key(0)), key=jr.key(0)))
+    with pytest.raises(ValueError, match="no checkpoint"):
+        ebm.load_checkpoint(tmp_path / "missing.eqx", like)
+
+
+@pytest.mark.slow
+def test_log_likelihood_auto_uses_ais_for_large_models():
+    m = ebm.RBM.init(30, 30, key=jr.key(60), std=0.05)
+    data = (jr.uniform(jr.key(61), (10, 30)) < 0.5).astype(jnp.float32)
+    with pytest.raises(ValueError, match="pass key"):
+        ebm.log_likelihood(m, data)
+    ll = ebm.log_likelihood(m, data, key=jr.key(62), n_chains=100, n_betas=200)
+    # weak couplings: close to 30 independent fair bits plus the weak interaction; exact ~ -30 log 2
+    assert abs(float(ll) + 30 * np.log(2)) < 0.5
+
+
+def test_trainer_errors():
+    with pytest.raises(ValueError, match="method must be one of"):
+        ebm.Trainer(optimizer=optax.sgd(0.1), method="bogus")
+    with pytest.raises(ValueError, match="betas must be strictly decreasing"):
+        ebm.Trainer(optimizer=optax.sgd(0.1), method="pt", betas=(0.5, 1.0))
+    with pytest.raises(ValueError, match="optax.GradientTransformation"):
+        ebm.Trainer(optimizer="adam")
+    tr = ebm.Trainer(optimizer=optax.sgd(0.1))
+    m = ebm.RBM.init(4, 2, key=jr.key(0))
+    st = tr.init(m, key=jr.key(1))
+    with pytest.raises(ValueError, match="binary"):
+        tr.fit(st, jnp.full((10, 4), 0.3), key=jr.key(2), epochs=1, batch_size=5)
+    with pytest.raises(ValueError, match=r"shape \(\.\.\., 4\)"):
+        tr.fit(st, jnp.zeros((10, 5)), key=jr.key(2), epochs=1, batch_size=5)
+    with pytest.raises(ValueError, match="batch_size"):
+        tr.fit(st, jnp.zeros((10, 4)), key=jr.key(2), epochs=1, batch_size=11)
