@@ -9,10 +9,11 @@ Crossbar arrays of PCM, ReRAM or ideal devices with DAC/ADC readout, tiling, noi
     y = xb(x, key=k3)                   # analog W @ x
 """
 
-from . import cost as cost, devices as devices, roadmap as roadmap
+from . import cost as cost, devices as devices, nn as nn, roadmap as roadmap
 from ._config import CrossbarConfig as CrossbarConfig
 from ._converters import ADC as ADC, DAC as DAC, quantize as quantize
 from ._crossbar import Crossbar as Crossbar, program as program
 from ._nonideal import IRDrop as IRDrop, ReadNoise as ReadNoise, StuckAt as StuckAt
+from .nn import analogize as analogize, program_model as program_model
 
 __version__ = "0.1.0"

@@ -116,6 +116,11 @@ def run(quick: bool = False, repeats: int | None = None, progress=None) -> dict:
     if progress:
         progress(f"program/drift {n}x{n}")
     pd = program_drift_row(n, repeats=max(3, repeats // 3))
+    if progress:
+        progress("tiny transformer forward, analog vs digital")
+    from .nn._workloads import transformer_speed_row
+
+    tr = transformer_speed_row(repeats=repeats)
     return {
         "machine": {
             "platform": platform.platform(),
@@ -127,6 +132,7 @@ def run(quick: bool = False, repeats: int | None = None, progress=None) -> dict:
         "config": "PCM, 8-bit DAC, 8-bit ADC (output noise 0.04), 512x512 tiles, ReadNoise(0.02, additive), t = 1 h",
         "mvm": rows,
         "program_drift": pd,
+        "transformer": tr,
     }
 
 
@@ -145,6 +151,12 @@ def format_table(res: dict) -> str:
     lines.append(
         f"Program a {pd['n']}x{pd['n']} PCM array: {pd['program_s']:.3f} s; drift it to t = 1 day: {pd['drift_s']:.3f} s."
     )
+    t = res.get("transformer")
+    if t:
+        lines.append(
+            f"Tiny transformer forward (d=64, 2 layers, seq 64, batch 16), analog projections and gain-cell attention:"
+            f" digital {t['digital_s'] * 1e3:.2f} ms, analog {t['analog_s'] * 1e3:.2f} ms, ratio {t['ratio']:.2f}x."
+        )
     return "\n".join(lines)
 
 

@@ -65,6 +65,18 @@ def _roadmap_section(ctx: Context) -> SectionResult:
     return roadmap_section(ctx)
 
 
+def _nn_digits_section(ctx: Context) -> SectionResult:
+    from ._nn import digits_section
+
+    return digits_section(ctx)
+
+
+def _nn_transformer_section(ctx: Context) -> SectionResult:
+    from ._nn import transformer_section
+
+    return transformer_section(ctx)
+
+
 def _ksat_section(ctx: Context) -> SectionResult:
     # Imported lazily: hnn builds on analogsim, never the other way round; the report sits on top of both.
     from hnn._report import ksat_section
@@ -80,6 +92,8 @@ def _ebm_section(ctx: Context) -> SectionResult:
 
 SECTIONS: list[tuple[str, Callable[[Context], SectionResult]]] = [
     ("crossbar", _crossbar_section),
+    ("nn_digits", _nn_digits_section),
+    ("nn_transformer", _nn_transformer_section),
     ("cost", _cost_section),
     ("roadmap", _roadmap_section),
     ("ksat", _ksat_section),

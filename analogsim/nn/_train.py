@@ -1,0 +1,158 @@
+"""Hardware-aware training with any optax optimizer, with atomic checkpoint/resume after every epoch."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import optax
+
+from .. import _io
+from .._config import CrossbarConfig
+from .._crossbar import Crossbar
+from .._custom_types import PRNGKeyArray
+from ._attention import AttentionConfig
+from ._linear import HWANoise
+
+_MAGIC = b"ANALOGSIM-NN-CHECKPOINT-1\n"
+
+
+def _is_hardware(x) -> bool:
+    return isinstance(x, (CrossbarConfig, AttentionConfig, HWANoise, Crossbar))
+
+
+def trainable(model):
+    """Filter spec of the trainable parameters: every inexact array except hardware descriptions (configs, noise
+    settings, programmed crossbars)."""
+    return jax.tree.map(
+        lambda x: False if _is_hardware(x) else eqx.is_inexact_array(x), model, is_leaf=_is_hardware
+    )
+
+
+class TrainResult(NamedTuple):
+    model: Any
+    """The trained model."""
+    opt_state: Any
+    """The optimizer state after the last epoch."""
+    history: list
+    """Mean training loss of every epoch (including epochs restored from a checkpoint)."""
+    resumed_from: int
+    """Number of epochs restored from the checkpoint (0 for a fresh run)."""
+
+
+@eqx.filter_jit
+def _epoch(model, opt_state, data, key, optimizer, loss_fn, batch_size, spec):
+    n = data[0].shape[0]
+    nb = n // batch_size
+    perm = jr.permutation(key, n)[: nb * batch_size]
+    batches = jax.tree.map(lambda a: a[perm].reshape(nb, batch_size, *a.shape[1:]), data)
+    params, static = eqx.partition(model, spec)
+
+    def step(carry, xs):
+        params, opt_state = carry
+        batch, i = xs
+
+        def lossf(p):
+            return loss_fn(eqx.combine(p, static), batch, jr.fold_in(key, i + 1))
+
+        loss, grads = jax.value_and_grad(lossf)(params)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return (optax.apply_updates(params, updates), opt_state), loss
+
+    (params, opt_state), losses = jax.lax.scan(step, (params, opt_state), (batches, jnp.arange(nb)))
+    return eqx.combine(params, static), opt_state, jnp.mean(losses)
+
+
+def save_checkpoint(
+    path: str | os.PathLike, model, opt_state, *, epoch: int, history: list, meta: dict
+) -> None:
+    """Write ``(model, opt_state)`` and the epoch count atomically (a killed run leaves the previous file)."""
+    buf = io.BytesIO()
+    eqx.tree_serialise_leaves(buf, (model, opt_state))
+    header = json.dumps({"epoch": epoch, "history": history, **meta}).encode()
+    _io.write_bytes(path, _MAGIC + len(header).to_bytes(8, "little") + header + buf.getvalue())
+
+
+def load_checkpoint(path: str | os.PathLike, like_model, like_opt_state):
+    """Read a checkpoint written by :func:`save_checkpoint` into the structure of ``(like_model, like_opt_state)``.
+    Returns ``(model, opt_state, header)``."""
+    raw = Path(path).read_bytes()
+    if not raw.startswith(_MAGIC):
+        raise ValueError(f"{path} is not an analogsim.nn checkpoint")
+    n = int.from_bytes(raw[len(_MAGIC) : len(_MAGIC) + 8], "little")
+    start = len(_MAGIC) + 8
+    header = json.loads(raw[start : start + n].decode())
+    model, opt_state = eqx.tree_deserialise_leaves(io.BytesIO(raw[start + n :]), (like_model, like_opt_state))
+    return model, opt_state, header
+
+
+def train(
+    model,
+    loss_fn: Callable,
+    data: tuple,
+    optimizer: optax.GradientTransformation,
+    *,
+    epochs: int,
+    batch_size: int,
+    key: PRNGKeyArray,
+    checkpoint: str | os.PathLike | None = None,
+    callback: Callable[[int, float, Any], None] | None = None,
+) -> TrainResult:
+    """Train ``model`` with ``optimizer`` for ``epochs`` passes over ``data``.
+
+    Each epoch shuffles ``data`` (a tuple of arrays with a common leading axis) with ``fold_in(key, epoch)``, cuts
+    it into ``len // batch_size`` mini-batches (the remainder is dropped) and runs them in one jitted ``lax.scan``;
+    ``loss_fn(model, batch, key)`` gets a fresh key per mini-batch, which analog layers use for their
+    hardware-aware training noise. Only :func:`trainable` leaves are updated (hardware configs are not).
+
+    With ``checkpoint=PATH`` the model, the optimizer state and the loss history are written atomically after every
+    epoch, and a run started with an existing checkpoint resumes after its last finished epoch: a killed run loses
+    at most the epoch in progress, and, since every random draw is a function of ``key`` and the epoch, the resumed
+    run ends in the same state as an uninterrupted one. ``callback(epoch, loss, model)`` runs after each epoch (and
+    after its checkpoint is written).
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    data = tuple(jnp.asarray(a) for a in (data if isinstance(data, (tuple, list)) else (data,)))
+    n = data[0].shape[0]
+    if any(a.shape[:1] != (n,) for a in data):
+        raise ValueError(
+            f"all data arrays must share their leading axis, got shapes {[a.shape for a in data]}"
+        )
+    if n < batch_size:
+        raise ValueError(f"batch_size {batch_size} is larger than the data ({n} examples)")
+    spec = trainable(model)
+    opt_state = optimizer.init(eqx.filter(model, spec))
+    history: list = []
+    start = 0
+    meta = {"batch_size": batch_size, "n_examples": int(n)}
+    if checkpoint is not None and Path(checkpoint).exists():
+        model, opt_state, header = load_checkpoint(checkpoint, model, opt_state)
+        for k, v in meta.items():
+            if header.get(k) != v:
+                raise ValueError(
+                    f"checkpoint {checkpoint} was written with {k}={header.get(k)}, this run has {k}={v}: "
+                    "use a new checkpoint path or the same settings"
+                )
+        start = min(int(header["epoch"]), epochs)
+        history = list(header["history"])[:start]
+    for epoch in range(start, epochs):
+        model, opt_state, loss = _epoch(
+            model, opt_state, data, jr.fold_in(key, epoch), optimizer, loss_fn, batch_size, spec
+        )
+        history.append(float(loss))
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, model, opt_state, epoch=epoch + 1, history=history, meta=meta)
+        if callback is not None:
+            callback(epoch, float(loss), model)
+    return TrainResult(model=model, opt_state=opt_state, history=history, resumed_from=start)

@@ -1,0 +1,358 @@
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import pytest
+
+import analogsim as asim
+import analogsim.nn as ann
+from analogsim.devices import PCM, GainCell
+from analogsim.nn._workloads import MLP
+
+IDEAL = asim.CrossbarConfig.ideal()
+
+
+def _noisy_cfg(**kw):
+    base = dict(
+        device=PCM(),
+        dac=asim.DAC(bits=8),
+        adc=asim.ADC(bits=8, noise_std=0.02),
+        tile=(16, 16),
+        drift_compensation=True,
+    )
+    base.update(kw)
+    return asim.CrossbarConfig(**base)
+
+
+def _mlp(key):
+    return eqx.nn.MLP(12, 5, 24, 2, key=key)
+
+
+def _kmlp(key):
+    """An MLP that hands keys to its layers and takes batches (analog layers need keys for their noise)."""
+    return MLP((12, 24, 5), key=key)
+
+
+def _transformer(key, **kw):
+    return ann.TinyTransformer(32, 16, 2, 1, 12, key=key, **kw)
+
+
+@eqx.filter_jit
+def _fwd(model, tokens, key=None):
+    return model(tokens, key=key)
+
+
+@eqx.filter_jit
+def _program(model, key=None):
+    return ann.program_model(model, key=key)
+
+
+@eqx.filter_jit
+def _age(model, t, key=None):
+    return ann.age_model(model, t, key=key)
+
+
+# --- analogize / program / age -----------------------------------------------------------------------------------
+
+
+def test_analogize_mlp_equals_original_under_ideal(getkey):
+    mlp = _mlp(getkey())
+    x = jr.normal(getkey(), (7, 12))
+    amlp = ann.analogize(mlp, IDEAL)
+    assert all(isinstance(layer, ann.AnalogLinear) for layer in amlp.layers)
+    np.testing.assert_array_equal(amlp.layers[0].weight, mlp.layers[0].weight)  # weights kept
+    y = jax.vmap(mlp)(x)
+    np.testing.assert_allclose(jax.vmap(amlp)(x), y, rtol=1e-5, atol=1e-6)
+    programmed = ann.program_model(amlp)
+    np.testing.assert_allclose(jax.vmap(programmed)(x), y, rtol=1e-5, atol=1e-6)
+    aged = ann.age_model(programmed, 86400.0)
+    np.testing.assert_allclose(jax.vmap(aged)(x), y, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("attention", [None, "projections", "ideal"])
+def test_analogize_transformer_equals_original_under_ideal(getkey, attention):
+    model = _transformer(getkey())
+    tokens = jr.randint(getkey(), (12,), 0, 32)
+    att = ann.AttentionConfig.ideal() if attention == "ideal" else attention
+    amodel = ann.analogize(model, IDEAL, attention=att)
+    attn = amodel.blocks[0].attn
+    if attention is None:
+        assert isinstance(attn, eqx.nn.MultiheadAttention)
+        assert isinstance(attn.query_proj, eqx.nn.Linear)  # left digital, projections included
+    else:
+        assert isinstance(attn, ann.AnalogAttention)
+        assert (attn.attention_config is None) == (attention == "projections")
+    assert isinstance(amodel.head, ann.AnalogLinear)
+    y = _fwd(model, tokens)
+    np.testing.assert_allclose(_fwd(amodel, tokens), y, rtol=1e-4, atol=2e-5)
+    np.testing.assert_allclose(_fwd(_program(amodel), tokens), y, rtol=1e-4, atol=2e-5)
+
+
+def test_analog_attention_equals_eqx_attention_with_mask(getkey):
+    mha = eqx.nn.MultiheadAttention(4, 16, use_query_bias=True, use_output_bias=True, key=getkey())
+    aa = ann.AnalogAttention.from_mha(mha, IDEAL, ann.AttentionConfig.ideal())
+    q, kv = jr.normal(getkey(), (5, 16)), jr.normal(getkey(), (7, 16))
+    mask = jr.bernoulli(getkey(), 0.7, (5, 7)).at[:, 0].set(True)
+    np.testing.assert_allclose(aa(q, kv, kv, mask), mha(q, kv, kv, mask), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(aa(q, kv, kv), mha(q, kv, kv), rtol=1e-4, atol=1e-5)
+
+
+def test_programmed_model_matches_crossbars(getkey):
+    mlp = _mlp(getkey())
+    cfg = _noisy_cfg()
+    k = getkey()
+    pm = ann.program_model(ann.analogize(mlp, cfg), key=k)
+    # layer i is programmed with fold_in(key, i): the same as programming its weights directly
+    xb = asim.program(mlp.layers[1].weight, cfg, key=jr.fold_in(k, 1))
+    np.testing.assert_array_equal(pm.layers[1].crossbar.w, xb.w)
+    aged = ann.age_model(pm, 3600.0, key=getkey())
+    assert float(aged.layers[0].crossbar.t_seconds) == 3600.0
+    assert not np.allclose(aged.layers[0].crossbar.w, pm.layers[0].crossbar.w)  # drifted
+
+
+def test_fully_analog_transformer_causal_jit_vmap_loop_no_retrace(getkey):
+    # Converters with output noise, noisy 3-bit gain cells; ideal static devices keep the compile small.
+    cfg = _noisy_cfg(device=asim.devices.Ideal(), drift_compensation=False)
+    model = _program(ann.analogize(_transformer(getkey()), cfg, attention=ann.AttentionConfig()))
+    tokens = jr.randint(getkey(), (3, 12), 0, 32)
+    k = getkey()
+
+    @eqx.filter_jit
+    @eqx.debug.assert_max_traces(max_traces=1)
+    def fwd(m, t, key):
+        return m(t, key=key)
+
+    loop = np.stack([fwd(model, t, k) for t in tokens])  # three calls, one trace
+    vmapped = eqx.filter_jit(lambda m, t: jax.vmap(lambda ti: m(ti, key=k))(t))(model, tokens)
+    np.testing.assert_allclose(vmapped, loop, rtol=1e-4, atol=1e-5)
+    # causal: positions before a change of the input see identical outputs, with all the noise on (noise draws
+    # depend on positions, not on values)
+    changed = tokens[0].at[7:].set((tokens[0][7:] + 5) % 32)
+    y2 = fwd(model, changed, k)
+    np.testing.assert_array_equal(loop[0][:7], y2[:7])
+    assert not np.allclose(loop[0][7:], y2[7:])
+
+
+def test_attention_retention_decay_follows_gain_cell_model(getkey):
+    tau, dt = 1e-4, 2e-5
+    cfg = ann.AttentionConfig.ideal()
+    cfg = eqx.tree_at(
+        lambda c: (c.device, c.t_token_s), cfg, (GainCell(bits=None, write_noise_std=0.0, tau_s=tau), dt)
+    )
+    q = jr.normal(getkey(), (6, 2, 4))
+    k = jr.normal(getkey(), (6, 2, 4))
+    s = jax.jit(lambda q, k: ann.analog_scores(cfg, q, k, key=None))(q, k)
+    ages = np.abs(np.arange(6)[:, None] - np.arange(6)[None, :]) * dt
+    expected = np.einsum("jhd,ihd->hji", q, k) / 2.0 * np.exp(-ages / tau)
+    np.testing.assert_allclose(s, expected, rtol=1e-4, atol=1e-5)
+    a = jax.nn.softmax(jr.normal(getkey(), (2, 6, 6)), axis=-1)
+    v = jr.normal(getkey(), (6, 2, 3))
+    out = jax.jit(lambda a, v: ann.analog_mix(cfg, a, v, key=None))(a, v)
+    expected = np.einsum("hji,ihd->jhd", np.asarray(a) * np.exp(-ages / tau), v)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_default_attention_quantization(getkey):
+    # 3-bit K/V (2-bit cells in a differential pair): the stored values take at most 7 signed levels
+    cfg = ann.AttentionConfig(device=GainCell(write_noise_std=0.0))
+    stored = ann.write_dynamic(cfg.device, jr.uniform(getkey(), (1000,), minval=-1, maxval=1), key=None)
+    np.testing.assert_allclose(np.unique(np.round(np.asarray(stored) * 3, 4)), np.arange(-3, 4))
+
+
+# --- gradients ---------------------------------------------------------------------------------------------------
+
+
+def test_gradients_match_digital_under_ideal(getkey):
+    mlp = _mlp(getkey())
+    x, y = jr.normal(getkey(), (9, 12)), jr.normal(getkey(), (9, 5))
+    grad = eqx.filter_jit(eqx.filter_grad(lambda m: jnp.mean((jax.vmap(m)(x) - y) ** 2)))
+    g_dig = grad(mlp)
+    amlp = ann.analogize(mlp, IDEAL)
+    g_ana = grad(amlp)
+    for ld, la in zip(g_dig.layers, g_ana.layers, strict=True):
+        np.testing.assert_allclose(la.weight, ld.weight, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(la.bias, ld.bias, rtol=1e-4, atol=1e-6)
+    # and through program_model (gradients reach the weights through the crossbar programming)
+    g_prog = eqx.filter_jit(
+        eqx.filter_grad(lambda m: jnp.mean((jax.vmap(ann.program_model(m))(x) - y) ** 2))
+    )(amlp)
+    for ld, la in zip(g_dig.layers, g_prog.layers, strict=True):
+        np.testing.assert_allclose(la.weight, ld.weight, rtol=1e-4, atol=1e-6)
+
+
+def test_gradients_finite_nonzero_with_hwa_noise_and_converters(getkey):
+    model = ann.analogize(_kmlp(getkey()), _noisy_cfg(), hwa=ann.HWANoise(0.05, clip_sigma=3.0))
+    x, y = jr.normal(getkey(), (9, 12)), jr.normal(getkey(), (9, 5))
+    params, static = eqx.partition(model, ann.trainable(model))
+    assert jax.tree.leaves(params.layers[0].config) == []  # hardware settings are not trained
+    k = getkey()
+    grads = eqx.filter_jit(jax.grad(lambda p: jnp.mean((eqx.combine(p, static)(x, key=k) - y) ** 2)))(params)
+    for leaf in jax.tree.leaves(grads):
+        assert np.all(np.isfinite(leaf))
+    for layer in grads.layers:
+        assert float(jnp.abs(layer.weight).max()) > 0
+
+
+def test_gradient_matches_finite_differences_through_analog_attention(getkey):
+    # Ideal converters, noiseless but leaky gain cells: the whole analog path is smooth, so central differences
+    # (float64-free, step 1e-2 on a float32 model) agree with autodiff to about 1e-2 relative.
+    cfg = eqx.tree_at(
+        lambda c: (c.device, c.t_token_s),
+        ann.AttentionConfig.ideal(),
+        (GainCell(bits=None, write_noise_std=0.0, tau_s=1e-4), 1e-5),
+    )
+    att = ann.AnalogAttention(2, 8, config=IDEAL, attention_config=cfg, key=getkey())
+    x = jr.normal(getkey(), (5, 8))
+    f = jax.jit(
+        lambda w: jnp.sum(
+            jnp.sin(eqx.tree_at(lambda a: a.value_proj.weight, att, w)(x, x, x, ann.causal_mask(5)))
+        )
+    )
+    w0 = att.value_proj.weight
+    g = jax.grad(f)(w0)
+    d = jr.normal(getkey(), w0.shape)
+    eps = 1e-2
+    fd = (f(w0 + eps * d) - f(w0 - eps * d)) / (2 * eps)
+    np.testing.assert_allclose(float(jnp.vdot(g, d)), float(fd), rtol=2e-2)
+    # with the default quantized, noisy arrays (straight-through converters) the gradient is finite and nonzero
+    att_q = eqx.tree_at(lambda a: a.attention_config, att, ann.AttentionConfig())
+    k = getkey()
+    fq = lambda w: jnp.sum(jnp.sin(eqx.tree_at(lambda a: a.value_proj.weight, att_q, w)(x, x, x, key=k)))
+    gq = jax.jit(jax.grad(fq))(w0)
+    assert np.all(np.isfinite(gq)) and float(jnp.abs(gq).max()) > 0
+
+
+# --- evaluation --------------------------------------------------------------------------------------------------
+
+
+def test_vmapped_drift_evaluation_equals_loop(getkey):
+    mlp = ann.analogize(MLP((12, 5), key=getkey()), _noisy_cfg())  # one layer: one crossbar to compile
+    x, y = jr.normal(getkey(), (16, 12)), jr.normal(getkey(), (16, 5))
+    metric = lambda m, k: jnp.mean((m(x, key=k) - y) ** 2)
+    times = {"1s": 1.0, "1d": 86400.0, "1y": 3.15e7}
+    key = getkey()
+    res = ann.evaluate_drift(mlp, metric, key=key, n_programmings=4, times=times)
+    assert res.values.shape == (4, 3) and res.times == ("1s", "1d", "1y")
+    traj = eqx.filter_jit(lambda m, k: ann.drift_trajectory(m, metric, times, key=k))
+    loop = np.stack([traj(mlp, k) for k in jr.split(key, 4)])
+    np.testing.assert_allclose(res.values, loop, rtol=1e-5, atol=1e-6)
+    assert set(res.mean()) == set(times) and all(v >= 0 for v in res.std().values())
+    # programmings differ from each other
+    assert np.std(np.asarray(res.values)[:, 0]) > 0
+
+
+@pytest.mark.slow
+def test_chunked_drift_evaluation_equals_loop(getkey):
+    mlp = ann.analogize(MLP((12, 5), key=getkey()), _noisy_cfg())
+    x, y = jr.normal(getkey(), (16, 12)), jr.normal(getkey(), (16, 5))
+    metric = lambda m, k: jnp.mean((m(x, key=k) - y) ** 2)
+    times = (1.0, 3600.0)
+    key = getkey()
+    chunked = ann.evaluate_drift(mlp, metric, key=key, n_programmings=5, times=times, chunk=2)
+    assert chunked.times == ("1s", "3600s")
+    traj = eqx.filter_jit(lambda m, k: ann.drift_trajectory(m, metric, times, key=k))
+    loop = np.stack([traj(mlp, k) for k in jr.split(key, 5)])
+    np.testing.assert_allclose(chunked.values, loop, rtol=1e-5, atol=1e-6)
+
+
+def test_drift_compensation_switch(getkey):
+    W = jr.normal(getkey(), (5, 12))
+    lin = ann.AnalogLinear(12, 5, config=_noisy_cfg(drift_compensation=False), key=getkey())
+    on = ann.with_drift_compensation(lin, True)
+    assert on.config.drift_compensation and not lin.config.drift_compensation
+    del W
+    k = getkey()
+    x = jr.normal(getkey(), (64, 12))
+    y_ref = x @ lin.weight.T + lin.bias
+    errs = {}
+    for name, layer in (("off", lin), ("on", on)):
+        aged = layer.program(key=k).at(3.15e7, key=k)
+        errs[name] = float(jnp.linalg.norm(aged(x, key=k) - y_ref) / jnp.linalg.norm(y_ref))
+    assert errs["on"] < errs["off"]  # a year of PCM drift is mostly removed by global compensation
+
+
+# --- HWA noise, int8 baseline -------------------------------------------------------------------------------------
+
+
+def test_hwa_weight_noise_statistics(getkey):
+    w = jr.normal(getkey(), (64, 500))
+    noise = ann.HWANoise(0.05).perturb(w, getkey()) - w
+    rel = noise / jnp.max(jnp.abs(w), axis=1, keepdims=True)
+    assert abs(float(jnp.std(rel)) / 0.05 - 1) < 0.01  # 32k samples: ~4 standard errors
+    clipped = ann.HWANoise(0.05, clip_sigma=2.0).clip(w)
+    assert float(jnp.max(jnp.abs(clipped))) <= 2.0 * float(jnp.std(w)) + 1e-6
+
+
+def test_hwa_training_forward_is_noisy_and_inference_mode_is_not(getkey):
+    lin = ann.AnalogLinear(12, 5, config=IDEAL, key=getkey(), hwa=ann.HWANoise(0.05))
+    x = jr.normal(getkey(), (12,))
+    y = lin.weight @ x + lin.bias
+    assert not np.allclose(lin(x, key=getkey()), y, atol=1e-4)
+    np.testing.assert_allclose(eqx.nn.inference_mode(lin)(x), y, rtol=1e-5, atol=1e-6)
+
+
+def test_int8_baseline(getkey):
+    mlp = _mlp(getkey())
+    q = ann.quantize_int8(mlp)
+    x = jr.normal(getkey(), (12,))
+    layer = q.layers[0]
+    W, b = mlp.layers[0].weight, mlp.layers[0].bias
+    sw = jnp.max(jnp.abs(W), axis=1) / 127
+    sx = jnp.max(jnp.abs(x)) / 127
+    expected = (jnp.round(W / sw[:, None]) @ jnp.round(x / sx)) * sx * sw + b
+    np.testing.assert_allclose(layer(x), expected, rtol=1e-5, atol=1e-6)
+    y, yq = mlp(x), q(x)
+    assert float(jnp.linalg.norm(yq - y) / jnp.linalg.norm(y)) < 0.02
+
+
+# --- errors --------------------------------------------------------------------------------------------------------
+
+
+def test_bad_inputs_raise(getkey):
+    lin = ann.AnalogLinear(12, 5, config=IDEAL, key=getkey())
+    with pytest.raises(ValueError, match=r"\(\.\.\., 12\)"):
+        lin(jnp.ones(11))
+    with pytest.raises(ValueError, match="shape"):
+        ann.AnalogLinear(3, 2, config=IDEAL, key=None, weight=jnp.ones((3, 2)))
+    with pytest.raises(ValueError, match="CrossbarConfig"):
+        ann.AnalogLinear(3, 2, config=PCM(), key=getkey())
+    model = eqx.nn.Sequential([eqx.nn.Conv1d(2, 3, 3, key=getkey()), eqx.nn.Linear(3, 2, key=getkey())])
+    with pytest.raises(ValueError, match="cannot analogize a Conv1d"):
+        ann.analogize(model, IDEAL, where=lambda m: m.layers[0])
+    with pytest.raises(ValueError, match="found no eqx.nn.Linear"):
+        ann.analogize(eqx.nn.Conv1d(2, 3, 3, key=getkey()), IDEAL)
+    with pytest.raises(ValueError, match="attention must be"):
+        ann.analogize(_mlp(getkey()), IDEAL, attention="gain cells")
+    pm = ann.program_model(ann.analogize(_mlp(getkey()), _noisy_cfg()), key=getkey())
+    with pytest.raises(ValueError, match=">= 0"):
+        ann.age_model(pm, -1.0, key=getkey())
+    with pytest.raises(ValueError, match="key"):
+        ann.age_model(pm, 1.0)
+    with pytest.raises(ValueError, match="programmed"):
+        ann.age_model(ann.analogize(_mlp(getkey()), IDEAL), 1.0)
+    with pytest.raises(ValueError, match="key"):
+        ann.program_model(ann.analogize(_mlp(getkey()), _noisy_cfg()))
+    noisy = ann.AnalogLinear(12, 5, config=IDEAL, key=getkey(), hwa=ann.HWANoise())
+    with pytest.raises(ValueError, match="inference_mode"):
+        noisy(jnp.ones(12))
+    att = ann.AnalogAttention(2, 8, config=IDEAL, attention_config=ann.AttentionConfig(), key=getkey())
+    with pytest.raises(ValueError, match="key"):
+        att(jnp.ones((3, 8)), jnp.ones((3, 8)), jnp.ones((3, 8)))
+    with pytest.raises(ValueError, match="mask"):
+        att(jnp.ones((3, 8)), jnp.ones((3, 8)), jnp.ones((3, 8)), jnp.ones((2, 3), bool), key=getkey())
+    with pytest.raises(ValueError, match="divisible"):
+        ann.AnalogAttention(3, 8, config=IDEAL, key=getkey())
+    with pytest.raises(ValueError, match="GainCell"):
+        ann.AttentionConfig(device=PCM())
+    with pytest.raises(ValueError, match="clip_sigma"):
+        ann.HWANoise(clip_sigma=-1.0)
+    with pytest.raises(ValueError, match="seq"):
+        _transformer(getkey())(jnp.zeros(13, int))
+    with pytest.raises(ValueError, match="n_programmings"):
+        ann.evaluate_drift(pm, lambda m, k: 0.0, key=getkey(), n_programmings=0)
+    with pytest.raises(ValueError, match=">= 0"):
+        ann.evaluate_drift(pm, lambda m, k: 0.0, key=getkey(), times={"bad": -5.0})
+    assert math.isfinite(1.0)
