@@ -23,7 +23,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 import analogsim as asim
-from analogsim import _random
+from analogsim import random as _random
 
 from ._custom_types import PRNGKeyArray
 from ._models import RBM, AbstractEBM, BoltzmannMachine, Hopfield, check_states

@@ -19,7 +19,7 @@ import jax.random as jr
 import numpy as np
 from jaxtyping import Array, Float
 
-from analogsim import _random
+from analogsim import random as _random
 
 from ._custom_types import PRNGKeyArray
 from ._models import AbstractEBM, check_states

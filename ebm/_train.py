@@ -27,7 +27,7 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float, Int
 
-from analogsim import _io
+from analogsim import io as _io
 
 from ._ais import ais_log_partition
 from ._custom_types import PRNGKeyArray

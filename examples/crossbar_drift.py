@@ -39,7 +39,7 @@ def main(argv=None):
             f"{name:10s}" + "".join(f"{e[:, j].mean():9.4f}±{e[:, j].std():.4f}" for j in range(len(TIMES)))
         )
     if args.json:
-        asim._io.write_json(args.json, out)
+        asim.io.write_json(args.json, out)
         print(f"wrote {args.json}")
     return out
 

@@ -14,7 +14,7 @@ JSON: {"digital_float32", "digital_int8", "analog_no_hwa": {t: acc}, "analog_hwa
 import argparse
 import sys
 
-from analogsim import _io
+from analogsim import io as _io
 from analogsim.nn._workloads import digits_mlp
 
 

@@ -125,7 +125,7 @@ def main(argv=None) -> dict:
     else:
         out["thrml"] = {"error": "not run: pass --thrml-python (see the module docstring)"}
     if args.json:
-        from analogsim import _io
+        from analogsim import io as _io
 
         _io.write_json(args.json, out)
     return out

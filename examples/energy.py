@@ -17,7 +17,7 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import analogsim as asim  # noqa: E402
 from analogsim import cost  # noqa: E402
-from analogsim._io import write_json  # noqa: E402
+from analogsim.io import write_json  # noqa: E402
 
 MLP = ((4096, 1024), (4096, 4096), (1024, 4096))
 """(out, in) of the layers of the example MLP (a transformer feed-forward block at d_model 1024, plus a square

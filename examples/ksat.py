@@ -14,7 +14,7 @@ import sys
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-from analogsim import _io  # noqa: E402
+from analogsim import io as _io  # noqa: E402
 from hnn import _bench  # noqa: E402
 
 

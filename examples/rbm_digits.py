@@ -26,7 +26,7 @@ import numpy as np
 import optax
 
 import ebm
-from analogsim import _io
+from analogsim import io as _io
 
 
 def load_data():

@@ -16,7 +16,7 @@ import os
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 from analogsim import roadmap  # noqa: E402
-from analogsim._io import write_json  # noqa: E402
+from analogsim.io import write_json  # noqa: E402
 
 
 def main(argv=None):

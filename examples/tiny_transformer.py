@@ -15,7 +15,7 @@ JSON: {"digital_ppl": p, "analog_proj_ppl": {t: p}, "analog_full_ppl": {t: p}}.
 import argparse
 import sys
 
-from analogsim import _io
+from analogsim import io as _io
 from analogsim.nn._workloads import tiny_transformer
 
 
