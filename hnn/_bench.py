@@ -4,7 +4,8 @@ For every method and instance set it runs independent replicas of `hnn.solve(...
 computes the instance's TTS99 from the replicas' first-hit steps (`hnn.tts99`, optimal run length), and returns one
 row per (method, set): median and 90th-percentile TTS99 in steps (flips per replica for the focused searches,
 parallel sweeps for the Hopfield networks), median TTS99 in seconds (steps times the measured seconds per step of
-the batched run), and throughput in variable updates per second (neuron update evaluations summed over replicas,
+the batched run divided by the number of replicas, i.e. the CPU time of one replica's steps, crediting the CPU with
+perfect batching), and throughput in variable updates per second (neuron update evaluations summed over replicas,
 divided by the wall time of warm runs). CaDiCaL rows report its wall time per instance as TTS in seconds.
 """
 
@@ -99,7 +100,8 @@ def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
         solved += sol.satisfied
         t = tts99(sol.replica_hit_step)
         tts_steps.append(t)
-        tts_s.append(t * sol.wall_time_s / max(sol.steps, 1))
+        # CPU seconds of one replica's TTS99 steps: the batched run's time per step, shared among its replicas.
+        tts_s.append(t * sol.wall_time_s / max(sol.steps, 1) / replicas)
         if method == "analog":
             e = energy_to_solution_j(t, analog_step_cost(cnf))
             ets.append(np.inf if e is None else e)

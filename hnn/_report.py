@@ -42,7 +42,7 @@ def ksat_section(ctx):
     if cad:
         axs[1].plot(*zip(*cad, strict=True), "k--", label="CaDiCaL (one run)")
     axs[0].set_ylabel("median TTS99 (steps)")
-    axs[1].set_ylabel("median TTS99 (s, this CPU)")
+    axs[1].set_ylabel("median TTS99 (CPU s per replica)")
     axs[2].set_ylabel("median energy to solution (J)")
     axs[2].set_title("analog: PCM (HERMES-calibrated) per step; digital: CPU s x 65 W", fontsize=9)
     for a in axs:
