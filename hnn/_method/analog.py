@@ -28,7 +28,7 @@ from jaxtyping import Array, Int
 import analogsim as asim
 
 from .._cnf import CNF
-from .base import AbstractMethod, StepInfo, anneal_temperature
+from .base import AbstractMethod, StepInfo, anneal_temperature, check_anneal
 
 __all__ = ["AnalogHopfield", "AnalogNetwork", "literal_matrix", "default_analog_config"]
 
@@ -104,6 +104,7 @@ class AnalogNetwork(eqx.Module):
 
 class AnalogState(NamedTuple):
     x: Int[Array, "r n"]
+    unsat: Int[Array, " r"]  # exact unsatisfied-clause count of x, carried so each step counts it once
 
 
 class AnalogHopfield(AbstractMethod):
@@ -129,12 +130,7 @@ class AnalogHopfield(AbstractMethod):
     replica_axis: ClassVar[int] = 0
 
     def __check_init__(self):
-        if not 0.0 < self.q <= 1.0:
-            raise ValueError(f"`q` (update probability per step) must be in (0, 1], got {self.q}.")
-        if not (self.t_start > 0 and self.t_end > 0):
-            raise ValueError(
-                f"temperatures must be positive, got t_start={self.t_start}, t_end={self.t_end}."
-            )
+        check_anneal(self.q, self.t_start, self.t_end, self.anneal_steps)
         if self.t_seconds < 0:
             raise ValueError(f"`t_seconds` must be >= 0, got {self.t_seconds}.")
 
@@ -153,24 +149,22 @@ class AnalogHopfield(AbstractMethod):
         return jnp.sum(jnp.sum(lit, axis=-1) == 0, axis=-1, dtype=jnp.int32)
 
     def init(self, problem, x0, *, key) -> AnalogState:
-        return AnalogState(x0.astype(jnp.int8))
+        x = x0.astype(jnp.int8)
+        return AnalogState(x, self._exact_unsat(problem, x))
 
     def step(self, problem, state: AnalogState, t, *, key) -> tuple[AnalogState, StepInfo]:
         net = problem[0]
         x = state.x
         k_mvm, k_flip = jr.split(key)
-        unsat = self._exact_unsat(problem, x)
+        unsat = state.unsat
         _, make, brk = net.counts(x, key=k_mvm)
         temp = anneal_temperature(t, self.t_start, self.t_end, self.anneal_steps)
         p_flip = self.q * jax.nn.sigmoid(-(brk - make) / temp)
         flip = (jr.uniform(k_flip, x.shape) < p_flip) & (unsat > 0)[:, None]
         x_new = x ^ flip.astype(x.dtype)
-        info = StepInfo(
-            satisfied=self._exact_unsat(problem, x_new) == 0,
-            unsat=unsat,
-            flips=jnp.sum(flip, axis=1, dtype=jnp.int32),
-        )
-        return AnalogState(x_new), info
+        unsat_new = self._exact_unsat(problem, x_new)
+        info = StepInfo(satisfied=unsat_new == 0, unsat=unsat, flips=jnp.sum(flip, axis=1, dtype=jnp.int32))
+        return AnalogState(x_new, unsat_new), info
 
     def assignment(self, problem, state: AnalogState):
         return state.x.astype(bool)

@@ -11,7 +11,14 @@ from jaxtyping import Array, Bool, Float, Int
 
 from .._cnf import CNF
 
-__all__ = ["AbstractMethod", "StepInfo", "xorshift32", "uniform_from_bits", "anneal_temperature"]
+__all__ = [
+    "AbstractMethod",
+    "StepInfo",
+    "xorshift32",
+    "uniform_from_bits",
+    "anneal_temperature",
+    "check_anneal",
+]
 
 
 class StepInfo(NamedTuple):
@@ -77,3 +84,13 @@ def anneal_temperature(t, t_start, t_end, period: int) -> Float[Array, ""]:
     """Geometric annealing from `t_start` to `t_end` over `period` steps, restarted every `period` steps."""
     frac = (t % period).astype(jnp.float32) / max(period - 1, 1)
     return t_start * (t_end / t_start) ** frac
+
+
+def check_anneal(q, t_start, t_end, anneal_steps) -> None:
+    """Validate the stochastic parallel update shared by the Hopfield-family methods."""
+    if not 0.0 < q <= 1.0:
+        raise ValueError(f"`q` (update probability per step) must be in (0, 1], got {q}.")
+    if not (t_start > 0 and t_end > 0):
+        raise ValueError(f"temperatures must be positive, got t_start={t_start}, t_end={t_end}.")
+    if anneal_steps < 1:
+        raise ValueError(f"`anneal_steps` must be >= 1, got {anneal_steps}.")

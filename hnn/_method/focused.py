@@ -8,6 +8,7 @@ after each flip, as HPE's later hardware does with the in-memory network (Hizzan
 
 from __future__ import annotations
 
+import abc
 from typing import ClassVar, NamedTuple
 
 import equinox as eqx
@@ -79,7 +80,46 @@ def _sample_index(weights, u):
     return jnp.minimum(j, weights.shape[0] - 1)
 
 
-class ProbSAT(AbstractMethod):
+class AbstractFocusedSearch(AbstractMethod):
+    """Focused local search: every step, each replica picks a random unsatisfied clause and flips one of its
+    variables, chosen by `choose` from the candidates' break counts (from the high-order network)."""
+
+    replica_axis: ClassVar[int] = 0
+
+    def init(self, problem: FocusedProblem, x0, *, key) -> FocusedState:
+        del key
+        return _init_state(problem.network, x0)
+
+    def assignment(self, problem, state: FocusedState):
+        return state.x
+
+    def updates_per_step(self, problem, replicas: int) -> int:
+        return replicas
+
+    @abc.abstractmethod
+    def choose(self, problem: FocusedProblem, mask, brk, bits) -> Array:
+        """Index of the clause position to flip, from the candidate mask and break counts; `bits` (uint32, shape
+        (n_bits,)) are this replica's random bits beyond the one used to pick the clause."""
+
+    n_bits: eqx.AbstractClassVar[int]
+
+    def step(self, problem: FocusedProblem, state: FocusedState, t, *, key) -> tuple[FocusedState, StepInfo]:
+        net = problem.network
+        bits = jr.bits(key, (state.x.shape[0], 1 + self.n_bits), jnp.uint32)
+
+        def one(x, n_true, n_unsat, b):
+            c = _pick_clause(net, n_true, n_unsat, b[0])
+            vs, mask, brk = _candidate_breaks(net, x, n_true, c)
+            j = self.choose(problem, mask, brk, b[1:])
+            active = (n_unsat > 0) & mask[j]
+            return (*_flip(net, x, n_true, n_unsat, vs[j], active), active)
+
+        x, n_true, n_unsat, flipped = jax.vmap(one)(state.x, state.n_true, state.n_unsat, bits)
+        info = StepInfo(satisfied=n_unsat == 0, unsat=state.n_unsat, flips=flipped.astype(jnp.int32))
+        return FocusedState(x, n_true, n_unsat), info
+
+
+class ProbSAT(AbstractFocusedSearch):
     """probSAT (Balint & Schoening, SAT 2012): in a random unsatisfied clause, flip variable `v` with probability
     proportional to `f(break_v)`, `f(b) = (eps + b)^-cb` (polynomial rule) or `cb^-b` (exponential rule).
 
@@ -92,7 +132,7 @@ class ProbSAT(AbstractMethod):
     cb: float | None = None
     eps: float = 0.9
     name: ClassVar[str] = "probsat"
-    replica_axis: ClassVar[int] = 0
+    n_bits: ClassVar[int] = 1
 
     def __check_init__(self):
         if self.rule not in ("auto", "poly", "exp"):
@@ -122,34 +162,12 @@ class ProbSAT(AbstractMethod):
         w = (self.eps + b) ** -cb if rule == "poly" else cb**-b
         return FocusedProblem(net, jnp.asarray(w, jnp.float32))
 
-    def init(self, problem: FocusedProblem, x0, *, key) -> FocusedState:
-        del key
-        return _init_state(problem.network, x0)
-
-    def step(self, problem: FocusedProblem, state: FocusedState, t, *, key) -> tuple[FocusedState, StepInfo]:
-        net = problem.network
-        bits = jr.bits(key, (state.x.shape[0], 2), jnp.uint32)
-
-        def one(x, n_true, n_unsat, b):
-            c = _pick_clause(net, n_true, n_unsat, b[0])
-            vs, mask, brk = _candidate_breaks(net, x, n_true, c)
-            w = jnp.where(mask, problem.break_weights[brk], 0.0)
-            j = _sample_index(w, uniform_from_bits(b[1]))
-            active = (n_unsat > 0) & mask[j]
-            return (*_flip(net, x, n_true, n_unsat, vs[j], active), active)
-
-        x, n_true, n_unsat, flipped = jax.vmap(one)(state.x, state.n_true, state.n_unsat, bits)
-        info = StepInfo(satisfied=n_unsat == 0, unsat=state.n_unsat, flips=flipped.astype(jnp.int32))
-        return FocusedState(x, n_true, n_unsat), info
-
-    def assignment(self, problem, state: FocusedState):
-        return state.x
-
-    def updates_per_step(self, problem, replicas: int) -> int:
-        return replicas
+    def choose(self, problem: FocusedProblem, mask, brk, bits):
+        w = jnp.where(mask, problem.break_weights[brk], 0.0)
+        return _sample_index(w, uniform_from_bits(bits[0]))
 
 
-class WalkSAT(AbstractMethod):
+class WalkSAT(AbstractFocusedSearch):
     """WalkSAT with the SKC rule (Selman, Kautz & Cohen, AAAI 1994): in a random unsatisfied clause, flip a variable
     with break 0 if there is one (a "freebie"); otherwise, with probability `noise`, a random variable of the clause,
     else one with the fewest breaks (ties broken at random). `noise = 0.567` is the optimum reported for uniform
@@ -157,7 +175,7 @@ class WalkSAT(AbstractMethod):
 
     noise: float = 0.567
     name: ClassVar[str] = "walksat"
-    replica_axis: ClassVar[int] = 0
+    n_bits: ClassVar[int] = 2
 
     def __check_init__(self):
         if not 0.0 <= self.noise <= 1.0:
@@ -166,33 +184,11 @@ class WalkSAT(AbstractMethod):
     def prepare(self, cnf: CNF) -> FocusedProblem:
         return FocusedProblem(HighOrderNetwork.from_cnf(cnf), jnp.zeros((1,), jnp.float32))
 
-    def init(self, problem: FocusedProblem, x0, *, key) -> FocusedState:
-        del key
-        return _init_state(problem.network, x0)
-
-    def step(self, problem: FocusedProblem, state: FocusedState, t, *, key) -> tuple[FocusedState, StepInfo]:
-        net = problem.network
-        bits = jr.bits(key, (state.x.shape[0], 3), jnp.uint32)
-
-        def one(x, n_true, n_unsat, b):
-            c = _pick_clause(net, n_true, n_unsat, b[0])
-            vs, mask, brk = _candidate_breaks(net, x, n_true, c)
-            big = jnp.iinfo(jnp.int32).max
-            brk_m = jnp.where(mask, brk, big)
-            best = brk_m == jnp.min(brk_m)
-            freebie = jnp.min(brk_m) == 0
-            random_walk = (~freebie) & (uniform_from_bits(b[1]) < self.noise)
-            weights = jnp.where(random_walk, mask, best & mask).astype(jnp.float32)
-            j = _sample_index(weights, uniform_from_bits(b[2]))
-            active = (n_unsat > 0) & mask[j]
-            return (*_flip(net, x, n_true, n_unsat, vs[j], active), active)
-
-        x, n_true, n_unsat, flipped = jax.vmap(one)(state.x, state.n_true, state.n_unsat, bits)
-        info = StepInfo(satisfied=n_unsat == 0, unsat=state.n_unsat, flips=flipped.astype(jnp.int32))
-        return FocusedState(x, n_true, n_unsat), info
-
-    def assignment(self, problem, state: FocusedState):
-        return state.x
-
-    def updates_per_step(self, problem, replicas: int) -> int:
-        return replicas
+    def choose(self, problem: FocusedProblem, mask, brk, bits):
+        big = jnp.iinfo(jnp.int32).max
+        brk_m = jnp.where(mask, brk, big)
+        best = brk_m == jnp.min(brk_m)
+        freebie = jnp.min(brk_m) == 0
+        random_walk = (~freebie) & (uniform_from_bits(bits[0]) < self.noise)
+        weights = jnp.where(random_walk, mask, best & mask).astype(jnp.float32)
+        return _sample_index(weights, uniform_from_bits(bits[1]))

@@ -10,7 +10,7 @@ from jaxtyping import Array, Int
 
 from .._cnf import CNF
 from .._network import HighOrderNetwork
-from .base import AbstractMethod, StepInfo, anneal_temperature, uniform_from_bits, xorshift32
+from .base import AbstractMethod, StepInfo, anneal_temperature, check_anneal, uniform_from_bits, xorshift32
 
 __all__ = ["HighOrderHopfield"]
 
@@ -45,14 +45,7 @@ class HighOrderHopfield(AbstractMethod):
     replica_axis: ClassVar[int] = -1
 
     def __check_init__(self):
-        if not 0.0 < self.q <= 1.0:
-            raise ValueError(f"`q` (update probability per step) must be in (0, 1], got {self.q}.")
-        if not (self.t_start > 0 and self.t_end > 0):
-            raise ValueError(
-                f"temperatures must be positive, got t_start={self.t_start}, t_end={self.t_end}."
-            )
-        if self.anneal_steps < 1:
-            raise ValueError(f"`anneal_steps` must be >= 1, got {self.anneal_steps}.")
+        check_anneal(self.q, self.t_start, self.t_end, self.anneal_steps)
 
     def prepare(self, cnf: CNF) -> HighOrderNetwork:
         return HighOrderNetwork.from_cnf(cnf)
