@@ -21,34 +21,31 @@ class Figure:
 
 
 LITERATURE = {
-    "FPGA sparse p-bit Ising machine (Aadit et al. 2022)": {
-        "flips_per_s": Figure(
-            6.4e10,
-            "spin updates / s",
-            "Aadit et al., 'Massively parallel probabilistic computing with sparse Ising machines', Nat. Electron. "
-            "5, 460-468 (2022): flip rate scaling linearly with p-bits, ~64 flips/ns on a Xilinx FPGA",
-        ),
-        "watts": Figure(
-            15.0,
-            "W",
-            "assumed: typical power of a mid-size FPGA board; Aadit et al. do not report energy per flip",
-        ),
-    },
-    "FPGA p-computer, DBM training (Niazi et al. 2024)": {
+    "FPGA sparse p-bit Ising machine (Aadit et al. 2022; Niazi et al. 2024)": {
         "flips_per_s": Figure(
             6.4e10,
             "spin updates / s",
             "Niazi et al., 'Training deep Boltzmann networks with sparse Ising machines', Nat. Electron. 7, 610-619 "
-            "(2024): the same sparse p-bit FPGA architecture, reported at ~64 billion flips/s",
+            "(2024), abstract: 'a measured 50 to 64 billion probabilistic flips per second' with 4,264 p-bits on "
+            "FPGAs (the upper end is used here); the sparse, graph-coloured p-bit architecture is that of Aadit et "
+            "al., 'Massively parallel probabilistic computing with sparse Ising machines', Nat. Electron. 5, "
+            "460-468 (2022), whose flip rate scales linearly with the number of p-bits",
         ),
-        "watts": Figure(15.0, "W", "assumed: as above (FPGA board power)"),
+        "watts": Figure(
+            15.0,
+            "W",
+            "assumed: typical power of a mid-size FPGA board; neither paper's abstract reports power or energy "
+            "per flip",
+        ),
     },
     "sMTJ p-bit, projected (Borders et al. 2019; Singh et al. 2024)": {
         "energy_per_flip_j": Figure(
             2e-15,
             "J",
-            "order of fJ per random bit for a stochastic-MTJ p-bit (Borders et al., Nature 573, 390 (2019); "
-            "Singh et al., Nat. Commun. 15, 2685 (2024), Fig. 4); read from the figure, check before citing",
+            "projection, order of magnitude only: Singh et al., 'CMOS plus stochastic nanomagnets: heterogeneous "
+            "computers for probabilistic inference and learning', Nat. Commun. 15, 2685 (2024), Fig. 4b compares "
+            "the energy per random bit of sMTJ p-bits (repeated from their ref. 28) with digital CMOS p-bits; the "
+            "value 2 fJ was not re-read from that figure here (see also Borders et al., Nature 573, 390 (2019))",
         ),
         "flips_per_s_per_pbit": Figure(
             1e9,
