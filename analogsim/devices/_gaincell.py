@@ -29,8 +29,10 @@ class GainCell(AbstractDevice):
     must be retained. The model here:
 
     - limited resolution: the target conductance is rounded to one of ``2**bits`` equally spaced levels in
-      ``[g_min_us, g_max_us]`` (``bits=None``: continuous). A signed operand stored in a differential pair of two
-      ``bits``-bit cells has ``2**(bits + 1) - 1`` levels: ``bits=2`` per cell is the 3-bit signed K/V of Leroux et al.;
+      ``[g_min_us, g_max_us]`` (``bits=None``: continuous). ``bits=3`` (the default) is the 8-level K/V storage of
+      Leroux et al. ("quantized in 8 levels between 0 and 0.9"); ``analogsim.nn.AttentionConfig`` stores a signed
+      value in one such cell with an offset and a reference cell, or in a differential pair of two cells
+      (``2**(bits + 1) - 1`` signed levels);
     - write noise: ``g_w = clip(g_q + write_noise_std (g_max - g_min) N, g_min, g_max)``, drawn once per write;
     - retention: the storage node leaks towards the off state, so ``t`` seconds after the write
       ``g(t) = g_min + (g_w - g_min) exp(-t / tau_s)``, deterministic (no key needed to read).
@@ -50,7 +52,7 @@ class GainCell(AbstractDevice):
 
     g_min_us: float | jax.Array = 0.0
     g_max_us: float | jax.Array = 1.0
-    bits: int | None = eqx.field(static=True, default=2)
+    bits: int | None = eqx.field(static=True, default=3)
     write_noise_std: float | jax.Array = 0.01
     tau_s: float | jax.Array = 1e-3
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import equinox as eqx
@@ -17,6 +18,8 @@ from .._validate import check
 from ..devices import GainCell
 from ._linear import AnalogLinear, HWANoise, apply_linear
 
+_ENCODINGS = ("offset", "differential")
+
 
 class AttentionConfig(eqx.Module):
     """The dynamic analog arrays of attention: keys and values written at run time into gain cells, read with
@@ -24,8 +27,9 @@ class AttentionConfig(eqx.Module):
     language models", Nature Computational Science 5 (2025), arXiv:2409.19315).
 
     Defaults follow that paper's resolutions: queries through a 4-bit DAC (16 levels in the paper), keys and values
-    stored with 3 bits (a differential pair of 2-bit cells, ``GainCell(bits=2)``: 7 signed levels; 8 levels in the
-    paper) and the attention output ``A V`` read with a 5-bit ADC over ``[-1, 1]`` (32 levels in the paper). The
+    stored in one 3-bit cell each (``GainCell(bits=3)``: 8 levels, as in the paper, where "the stored K and V
+    projections are quantized in 8 levels between 0 and 0.9"), and the attention output ``A V`` read with a 5-bit ADC
+    over ``[-1, 1]`` (32 levels in the paper). The
     paper's analog charge-to-pulse activation is replaced by a digital softmax, so the scores ``Q K^T`` are read
     by ``score_adc`` (8 bits by default, our choice) and the attention weights are applied through ``a_dac``
     (8 bits, our choice).
@@ -37,6 +41,13 @@ class AttentionConfig(eqx.Module):
     array is driven by ``A_ji s_i`` (attention weight times value scale), each row scaled by its maximum, and read
     relative to the sum of its inputs (a reference column), which keeps the output in ``[-1, 1]``.
 
+    Signed storage (``kv_encoding``): ``"offset"`` (default) writes each element into one cell at
+    ``g_min + (x + 1) (g_max - g_min) / 2`` (so ``2**bits`` levels span ``[-1, 1]``, with no level at 0 for the 3-bit
+    cell) and each stored vector gets a reference cell written at mid-scale (unquantized, with write noise) that is
+    read alongside it and subtracted, so the leak towards ``g_min`` scales the stored values as it does for a pair.
+    ``"differential"`` stores each element in a pair ``(G+, G-)`` of cells (``2**(bits + 1) - 1`` signed levels:
+    ``GainCell(bits=2)`` gives 7, twice the cells for fewer levels than one 3-bit cell).
+
     Timing: token ``i`` is written at ``i * t_token_s``; query ``j`` reads it ``|j - i| * t_token_s + t_read_s``
     after the write (exact for causal generation, one token per step), so older tokens have decayed more
     (``GainCell`` retention). ``t_token_s = 1 us`` is illustrative, not a published figure.
@@ -47,19 +58,25 @@ class AttentionConfig(eqx.Module):
         score_adc: ADC of the scores, in units of the mean over the head dimension.
         a_dac: DAC of the attention weights (``A V`` inputs), unsigned in ``[0, 1]``.
         out_adc: ADC of the attention output ``A V``, relative to the row sum, in ``[-1, 1]``.
+        kv_encoding: how signed keys and values are stored: ``"offset"`` or ``"differential"`` (see above).
         t_token_s: time between two tokens (s).
         t_read_s: time from a token's write to its first read (s).
     """
 
-    device: GainCell = eqx.field(default_factory=GainCell)
+    device: GainCell = eqx.field(default_factory=lambda: GainCell(bits=3))
     q_dac: DAC = eqx.field(default_factory=lambda: DAC(bits=4))
     score_adc: ADC = eqx.field(default_factory=lambda: ADC(bits=8, bound=1.0))
     a_dac: DAC = eqx.field(default_factory=lambda: DAC(bits=8))
     out_adc: ADC = eqx.field(default_factory=lambda: ADC(bits=5, bound=1.0))
     t_token_s: float | jax.Array = 1e-6
     t_read_s: float | jax.Array = 0.0
+    kv_encoding: str = eqx.field(static=True, default="offset")
 
     def __check_init__(self):
+        if self.kv_encoding not in _ENCODINGS:
+            raise ValueError(
+                f"AttentionConfig kv_encoding must be one of {_ENCODINGS}, got {self.kv_encoding!r}"
+            )
         if not isinstance(self.device, GainCell):
             raise ValueError(
                 f"AttentionConfig device must be an analogsim.devices.GainCell, got {type(self.device).__name__}"
@@ -96,16 +113,30 @@ def _absmax(x: jax.Array) -> jax.Array:
     return jax.lax.stop_gradient(jnp.where(m > 0, m, 1.0))
 
 
-def write_dynamic(device: GainCell, x: jax.Array, *, key: PRNGKeyArray | None) -> jax.Array:
-    """Write signed values ``x`` in ``[-1, 1]`` into differential gain-cell pairs; return the stored signed value
-    right after the write, ``(G+ - G-) / (g_max - g_min)``."""
+def write_dynamic(
+    device: GainCell, x: jax.Array, *, key: PRNGKeyArray | None, encoding: str = "offset"
+) -> jax.Array:
+    """Write signed values ``x`` in ``[-1, 1]`` (..., d) into gain cells; return the stored signed value right after
+    the write, in ``[-1, 1]``.
+
+    ``encoding="offset"``: one cell per value at ``g_min + (x + 1) span / 2`` and one reference cell per vector
+    (last axis) at mid-scale, unquantized; the value read is ``(g - g_ref) / (span / 2)``. ``"differential"``: a pair
+    of cells per value, ``(G+ - G-) / span``."""
+    if encoding not in _ENCODINGS:
+        raise ValueError(f"encoding must be one of {_ENCODINGS}, got {encoding!r}")
     g_min = jnp.asarray(device.g_min_us, jnp.float32)
     span = jnp.asarray(device.g_max_us, jnp.float32) - g_min
     x = jnp.where(x > 1.0, 1.0, jnp.where(x < -1.0, -1.0, x))  # full gradient at +-1 (unlike jnp.clip)
+    keys = [None, None] if key is None else [jr.fold_in(key, 0), jr.fold_in(key, 1)]
+    if encoding == "offset":
+        half = 0.5 * span
+        g = device.program(g_min + (x + 1.0) * half, key=keys[0]).g
+        ref_cell = dataclasses.replace(device, bits=None)
+        g_ref = ref_cell.program(jnp.broadcast_to(g_min + half, x.shape[:-1] + (1,)), key=keys[1]).g
+        return (g - g_ref) / half
     stored = []
     for cell, target in enumerate((jnp.maximum(x, 0.0), jnp.maximum(-x, 0.0))):
-        k = None if key is None else jr.fold_in(key, cell)
-        stored.append(device.program(g_min + target * span, key=k).g)
+        stored.append(device.program(g_min + target * span, key=keys[cell]).g)
     return (stored[0] - stored[1]) / span
 
 
@@ -116,7 +147,7 @@ def analog_scores(
     d = q.shape[-1]
     vq, gq = cfg.q_dac(q)  # (n_q, h, d), (n_q, h, 1)
     sk = _absmax(k)
-    kn = write_dynamic(cfg.device, k / sk, key=key)
+    kn = write_dynamic(cfg.device, k / sk, key=key, encoding=cfg.kv_encoding)
     r = cfg.device.retention(cfg.ages_s(q.shape[0], k.shape[0]))  # (n_q, n_kv)
     y = jnp.einsum("jhd,ihd->hji", vq, kn) * (r / d)
     y = cfg.score_adc(y)
@@ -128,7 +159,7 @@ def analog_mix(
 ) -> Float[Array, "q heads dv"]:
     """``A V`` per head on a dynamic array: a (heads, n_q, n_kv) >= 0, v (n_kv, heads, dv)."""
     sv = _absmax(v)  # (n_kv, h, 1)
-    vn = write_dynamic(cfg.device, v / sv, key=key)
+    vn = write_dynamic(cfg.device, v / sv, key=key, encoding=cfg.kv_encoding)
     r = cfg.device.retention(cfg.ages_s(a.shape[1], v.shape[0]))
     u = a * sv[..., 0].T[:, None, :]  # (h, n_q, n_kv)
     un, gain = cfg.a_dac(u)

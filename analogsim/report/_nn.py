@@ -122,10 +122,11 @@ def transformer_section(ctx: Context) -> SectionResult:
 A decoder-only, pre-norm character transformer (d_model {sz["d_model"]}, {sz["num_heads"]} heads, {sz["num_layers"]}
 layers, context {sz["seq"]}) trained on {det["train_bytes"]} bytes of standard-library source ({", ".join(det["train_files"])})
 and validated on {det["val_bytes"]} bytes of other modules ({", ".join(det["val_files"])}). Analog models are
-hardware-aware fine-tuned from the digital one ({det["epochs_hwa"]} epochs) and programmed on PCM (8-bit DAC/ADC, drift
-compensation); the fully analog model also computes `Q K^T` and `A V` on gain-cell arrays (4-bit Q, 3-bit K/V, 5-bit
-output, write noise, retention decay; Leroux et al. 2025). Perplexity is the mean over {det["programmings"]}
-programmings.
+hardware-aware fine-tuned and programmed on PCM (8-bit DAC/ADC, drift compensation): the projections-only model from
+the digital one ({det["epochs_hwa"]["analog_proj"]} epochs), the fully analog model from the projections-only one
+({det["epochs_hwa"]["analog_full"]} more epochs). The fully analog model also computes `Q K^T` and `A V` on gain-cell
+arrays (4-bit Q, 3-bit K/V in one 8-level cell each, 5-bit output, write noise, retention decay; Leroux et al.
+2025). Perplexity is the mean over {det["programmings"]} programmings.
 
 ![transformer perplexity]({png})
 

@@ -156,10 +156,31 @@ def test_attention_retention_decay_follows_gain_cell_model(getkey):
 
 
 def test_default_attention_quantization(getkey):
-    # 3-bit K/V (2-bit cells in a differential pair): the stored values take at most 7 signed levels
-    cfg = ann.AttentionConfig(device=GainCell(write_noise_std=0.0))
-    stored = ann.write_dynamic(cfg.device, jr.uniform(getkey(), (1000,), minval=-1, maxval=1), key=None)
+    # 3-bit K/V as in Leroux et al.: one 3-bit cell per value, 8 levels spanning [-1, 1] (offset encoding)
+    cfg = ann.AttentionConfig(device=GainCell(bits=3, write_noise_std=0.0))
+    x = jr.uniform(getkey(), (1000,), minval=-1, maxval=1)
+    stored = ann.write_dynamic(cfg.device, x, key=None, encoding=cfg.kv_encoding)
+    levels = np.unique(np.round(np.asarray(stored) * 7, 4))
+    np.testing.assert_allclose(levels, np.arange(-7, 8, 2))
+    assert float(jnp.max(jnp.abs(stored - x))) <= 1 / 7 + 1e-6  # nearest level
+    # the differential pair of 2-bit cells: 7 signed levels
+    stored = ann.write_dynamic(GainCell(bits=2, write_noise_std=0.0), x, key=None, encoding="differential")
     np.testing.assert_allclose(np.unique(np.round(np.asarray(stored) * 3, 4)), np.arange(-3, 4))
+
+
+def test_offset_encoding_reference_cell_statistics(getkey):
+    # Continuous noisy cells: the value read is x + (n - n_ref) * 2 sigma, n_ref shared along the stored vector.
+    sigma = 0.01
+    dev = GainCell(bits=None, write_noise_std=sigma)
+    x = jnp.zeros((4000, 16))
+    err = np.asarray(ann.write_dynamic(dev, x, key=getkey(), encoding="offset"))
+    assert np.std(err) == pytest.approx(2 * sigma * np.sqrt(2), rel=0.03)
+    # errors of one vector are correlated through its reference cell: var(mean over the vector) = 4 s^2 (1 + 1/16)
+    assert np.var(err.mean(1)) == pytest.approx(4 * sigma**2 * (1 + 1 / 16), rel=0.08)
+    with pytest.raises(ValueError, match="encoding"):
+        ann.write_dynamic(dev, x, key=getkey(), encoding="pairs")
+    with pytest.raises(ValueError, match="kv_encoding"):
+        ann.AttentionConfig(kv_encoding="pairs")
 
 
 # --- gradients ---------------------------------------------------------------------------------------------------
