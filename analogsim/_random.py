@@ -71,11 +71,33 @@ _ERFINV_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 
                 -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)  # fmt: skip
 
 
+# log1p(f) on f in [sqrt(1/2) - 1, sqrt(2) - 1]: degree-8 Chebyshev fit in power form, highest order first; max
+# error 1.4e-7 when evaluated in float32.
+_LOG1P = (-0.09719604253768921, 0.16164973378181458, -0.17360885441303253, 0.19907782971858978,
+          -0.2495882660150528, 0.33334824442863464, -0.5000073909759521, 0.9999999403953552,
+          2.0077646212257605e-08)  # fmt: skip
+_SQRT_HALF_BITS = 0x3F3504F3  # float32 bits of sqrt(1/2)
+
+
+def _log(y: jax.Array) -> jax.Array:
+    """Natural log of positive, normal float32 ``y`` (no zeros, denormals, infs or NaNs): ``y = 2**e (1 + f)`` with
+    ``1 + f`` in ``[sqrt(1/2), sqrt(2))`` read from the bits, ``log1p(f)`` from a polynomial. Absolute error about
+    2e-7; about 1.5x faster than ``jnp.log`` inside XLA:CPU's fused loops (measured on 16.7M-element arrays)."""
+    off = jnp.uint32(_SQRT_HALF_BITS)
+    b = jax.lax.bitcast_convert_type(y, jnp.uint32) - off
+    e = (b.astype(jnp.int32) >> 23).astype(jnp.float32)
+    f = jax.lax.bitcast_convert_type((b & jnp.uint32(0x7FFFFF)) + off, jnp.float32) - 1.0
+    p = jnp.float32(_LOG1P[0])
+    for c in _LOG1P[1:]:
+        p = p * f + jnp.float32(c)
+    return p + e * jnp.float32(math.log(2.0))
+
+
 def _erfinv(x: jax.Array) -> jax.Array:
-    """erfinv on (-1, 1) (Giles 2011). Unlike ``jax.scipy.special.erfinv`` it uses ``log`` rather than ``log1p``
-    (exact enough here: ``x`` has 23-bit resolution) and selects coefficients rather than branches, which XLA:CPU
-    vectorizes about 1.4x faster."""
-    w = -jnp.log((1.0 - x) * (1.0 + x))
+    """erfinv on (-1, 1) (Giles 2011). Unlike ``jax.scipy.special.erfinv`` it takes the log of ``1 - x^2`` rather
+    than ``log1p`` (exact enough here: ``x`` has 23-bit resolution) with the polynomial :func:`_log`, and selects
+    coefficients rather than branches, which XLA:CPU vectorizes about 1.4x faster."""
+    w = -_log((1.0 - x) * (1.0 + x))
     central = w < 5.0
     arg = jnp.where(central, w - 2.5, jnp.sqrt(w) - 3.0)
     p = jnp.where(central, jnp.float32(_ERFINV_CENTRAL[0]), jnp.float32(_ERFINV_TAIL[0]))
