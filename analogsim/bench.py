@@ -13,6 +13,7 @@ program and 1.2 s to drift a 4096 x 4096 array.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import sys
@@ -49,17 +50,22 @@ def _block(x):
     return jax.block_until_ready(x)
 
 
-def _interleaved(fns: dict, repeats: int) -> dict:
-    """Median wall time of each zero-argument function, calling them round-robin ``repeats`` times."""
+def _interleaved(fns: dict, repeats: int, min_seconds: float = 0.5, max_rounds: int = 1000) -> dict:
+    """Median wall time of each zero-argument function, calling them round-robin: at least ``repeats`` rounds, and
+    more (up to ``max_rounds``) until ``min_seconds`` have passed, so that sub-millisecond calls get enough samples
+    for a stable median on a noisy shared machine."""
     for f in fns.values():
         _block(f())  # compile + warm up
         _block(f())
     times = {k: [] for k in fns}
-    for _ in range(repeats):
+    start = time.perf_counter()
+    rounds = 0
+    while rounds < repeats or (time.perf_counter() - start < min_seconds and rounds < max_rounds):
         for k, f in fns.items():
             t0 = time.perf_counter()
             _block(f())
             times[k].append(time.perf_counter() - t0)
+        rounds += 1
     return {k: float(np.median(v)) for k, v in times.items()}
 
 
@@ -92,7 +98,8 @@ def mvm_row(n_in: int, n_out: int, batch: int, repeats: int) -> dict:
 def program_drift_row(n: int, repeats: int) -> dict:
     W = jr.normal(jr.key(1), (n, n), jnp.float32)
     cfg = bench_config()
-    keys = iter(jr.split(jr.key(2), 4 * repeats + 8))
+    counter = itertools.count()
+    keys = (jr.fold_in(jr.key(2), i) for i in counter)  # a fresh key per call, however many calls
     xb = program(W, cfg, key=next(keys))
     t = _interleaved(
         {
