@@ -29,10 +29,9 @@ class AttentionConfig(eqx.Module):
     Defaults follow that paper's resolutions: queries through a 4-bit DAC (16 levels in the paper), keys and values
     stored in one 3-bit cell each (``GainCell(bits=3)``: 8 levels, as in the paper, where "the stored K and V
     projections are quantized in 8 levels between 0 and 0.9"), and the attention output ``A V`` read with a 5-bit ADC
-    over ``[-1, 1]`` (32 levels in the paper). The
-    paper's analog charge-to-pulse activation is replaced by a digital softmax, so the scores ``Q K^T`` are read
-    by ``score_adc`` (8 bits by default, our choice) and the attention weights are applied through ``a_dac``
-    (8 bits, our choice).
+    over ``[-1, 1]`` (32 levels in the paper). The paper's analog charge-to-pulse activation is replaced by a digital
+    softmax, so the scores ``Q K^T`` are read by ``score_adc`` (8 bits by default, our choice) and the attention
+    weights are applied through ``a_dac`` (8 bits, our choice).
 
     Scaling (how digital values meet the arrays): each query, key and value vector (per token and head) is scaled
     by its own ``max |.|`` to ``[-1, 1]``; the key and value scales are kept digitally next to the token (as in a
