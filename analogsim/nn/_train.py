@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -35,6 +36,14 @@ def trainable(model):
     return jax.tree.map(
         lambda x: False if _is_hardware(x) else eqx.is_inexact_array(x), model, is_leaf=_is_hardware
     )
+
+
+def hardware_fingerprint(model) -> str:
+    """A short hash of everything in ``model`` that is not trained: the hardware descriptions (crossbar, attention
+    and hardware-aware-training settings, with their numeric values where they are Python numbers) and the
+    architecture. Stored in checkpoints, so that a run never silently resumes from one written for other hardware."""
+    fixed = eqx.filter(model, trainable(model), inverse=True)
+    return hashlib.sha256(eqx.tree_pformat(fixed, short_arrays=True).encode()).hexdigest()[:16]
 
 
 class TrainResult(NamedTuple):
@@ -135,14 +144,19 @@ def train(
     opt_state = optimizer.init(eqx.filter(model, spec))
     history: list = []
     start = 0
-    meta = {"batch_size": batch_size, "n_examples": int(n)}
+    meta = {"batch_size": batch_size, "n_examples": int(n), "hardware": hardware_fingerprint(model)}
     if checkpoint is not None and Path(checkpoint).exists():
         model, opt_state, header = load_checkpoint(checkpoint, model, opt_state)
         for k, v in meta.items():
-            if header.get(k) != v:
+            if k in header and header[k] != v:  # (checkpoints written before the fingerprint existed lack it)
+                what = (
+                    "another hardware configuration (CrossbarConfig, AttentionConfig or HWANoise settings)"
+                    if k == "hardware"
+                    else f"{k}={header.get(k)}, this run has {k}={v}"
+                )
                 raise ValueError(
-                    f"checkpoint {checkpoint} was written with {k}={header.get(k)}, this run has {k}={v}: "
-                    "use a new checkpoint path or the same settings"
+                    f"checkpoint {checkpoint} was written with {what}: use a new checkpoint path or the same "
+                    "settings"
                 )
         start = min(int(header["epoch"]), epochs)
         history = list(header["history"])[:start]

@@ -82,6 +82,10 @@ def test_train_bad_inputs(getkey, tmp_path):
     ann.train(model, loss, data, opt, epochs=1, batch_size=16, key=getkey(), checkpoint=ckpt)
     with pytest.raises(ValueError, match="batch_size=16"):
         ann.train(model, loss, data, opt, epochs=2, batch_size=32, key=getkey(), checkpoint=ckpt)
+    # the same shapes on other hardware: refused, not silently resumed
+    other = ann.analogize(MLP((6, 16, 3), key=getkey()), model.layers[0].config, hwa=ann.HWANoise(0.08))
+    with pytest.raises(ValueError, match="another hardware configuration"):
+        ann.train(other, loss, data, opt, epochs=2, batch_size=16, key=getkey(), checkpoint=ckpt)
     (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match="not an analogsim.nn checkpoint"):
         ann.train(
