@@ -1,7 +1,9 @@
+import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 import pytest
+import scipy.special
 import scipy.stats
 
 from analogsim import _random
@@ -50,3 +52,15 @@ def test_shape_and_raw_keys():
 def test_too_many_numbers_raises():
     with pytest.raises(ValueError, match="2\\*\\*32"):
         _random.bits(jr.key(0), (2**16, 2**16))
+
+
+def test_polynomial_log_and_erfinv_accuracy():
+    y = np.concatenate([np.geomspace(2.0**-126, 1.0, 100_000), np.linspace(1e-3, 1.0, 100_000)]).astype(
+        np.float32
+    )
+    got = np.asarray(jax.jit(_random._log)(jnp.asarray(y)), np.float64)
+    ref = np.log(y.astype(np.float64))
+    assert np.max(np.abs(got - ref) / np.maximum(np.abs(ref), 1.0)) < 3e-7
+    x = np.linspace(-0.9999999, 0.9999999, 100_001).astype(np.float32)
+    got = np.asarray(jax.jit(_random._erfinv)(jnp.asarray(x)), np.float64)
+    assert np.max(np.abs(got - scipy.special.erfinv(x.astype(np.float64)))) < 1e-6
