@@ -6,6 +6,7 @@ model from the same key and report the same numbers.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 
@@ -13,6 +14,8 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 import optax
+
+from analogsim import io as _io
 
 from ._custom_types import PRNGKeyArray
 from ._models import RBM
@@ -69,9 +72,22 @@ def train_digits_rbm(
     the learning rate from 0.005 to 0 over the run, L2 weight decay 5e-4. Visible biases start at the data's log-odds.
 
     ``key`` fixes everything (initialisation, chains, batches); ``checkpoint`` and ``callback`` go to
-    :meth:`Trainer.fit` (a killed run resumes from its last finished epoch)."""
+    :meth:`Trainer.fit` (a killed run resumes from its last finished epoch). Next to the checkpoint, ``PATH.run.json``
+    records the run (recipe, sizes, epochs, key); resuming a checkpoint written for another run raises
+    ``ValueError`` instead of silently continuing it (the cosine schedule depends on ``epochs``)."""
     r = DIGITS_RBM_RECIPE
     train = np.asarray(train, np.float32)
+    if checkpoint is not None:
+        _check_run(
+            checkpoint,
+            {
+                "recipe": {k: list(v) if isinstance(v, tuple) else v for k, v in r.items()},
+                "n_hidden": int(n_hidden),
+                "epochs": int(epochs),
+                "train_shape": list(train.shape),
+                "key": np.asarray(jr.key_data(key)).tolist(),
+            },
+        )
     k_init, k_chains, k_fit = jr.split(key, 3)
     rbm = RBM.init(train.shape[1], n_hidden, key=k_init, visible_mean=train.mean(0))
     steps = epochs * (train.shape[0] // r["batch_size"])
@@ -95,3 +111,19 @@ def train_digits_rbm(
         checkpoint=checkpoint,
         callback=callback,
     )
+
+
+def _check_run(checkpoint: str | os.PathLike, run: dict) -> None:
+    """Refuse to resume ``checkpoint`` if its ``.run.json`` describes another run; write it for a new run."""
+    side = f"{os.fspath(checkpoint)}.run.json"
+    if os.path.exists(side):
+        with open(side) as f:
+            old = json.load(f)
+        if old != run:
+            diff = sorted(k for k in set(old) | set(run) if old.get(k) != run.get(k))
+            raise ValueError(
+                f"checkpoint {os.fspath(checkpoint)!r} belongs to another run (differs in {', '.join(diff)}): use "
+                "a new checkpoint path or delete it"
+            )
+    else:
+        _io.write_json(side, run)

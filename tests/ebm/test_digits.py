@@ -40,3 +40,18 @@ def test_train_digits_rbm_resumes_after_kill(tmp_path):
     assert int(resumed.step) == int(full.step) == 3 * (200 // 10)
     for a, b in zip(jax.tree.leaves(full.model), jax.tree.leaves(resumed.model), strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_train_digits_rbm_refuses_a_checkpoint_of_another_run(tmp_path):
+    train, _ = ebm.load_binary_digits()
+    train = train[:100]
+    ck = tmp_path / "rbm.ckpt"
+    ebm.train_digits_rbm(train, 3, 1, key=jr.key(0), checkpoint=ck)
+    assert (tmp_path / "rbm.ckpt.run.json").exists()
+    ebm.train_digits_rbm(
+        train, 3, 1, key=jr.key(0), checkpoint=ck
+    )  # the same run resumes (nothing left to do)
+    with pytest.raises(ValueError, match="another run.*epochs"):
+        ebm.train_digits_rbm(train, 3, 2, key=jr.key(0), checkpoint=ck)
+    with pytest.raises(ValueError, match="another run.*key"):
+        ebm.train_digits_rbm(train, 3, 1, key=jr.key(1), checkpoint=ck)
