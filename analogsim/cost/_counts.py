@@ -104,6 +104,7 @@ def count_mvm(
     name: str = "mvm",
     dynamic: bool = False,
     writes: int = 1,
+    cells_per_weight: float = CELLS_PER_WEIGHT,
 ) -> MVMCount:
     """Count the operations of ``batch`` analog MVMs through one weight matrix.
 
@@ -114,14 +115,18 @@ def count_mvm(
         batch: number of input vectors.
         name: label for reports.
         dynamic: the matrix is written at run time (e.g. ``K^T`` and ``V`` of attention on gain cells): counts
-            ``writes * 2 * out * in`` cell writes.
+            ``writes * cells_per_weight * out * in`` cell writes.
         writes: how many times the dynamic matrix is (re)written during these ``batch`` MVMs.
+        cells_per_weight: memory cells holding one matrix entry (read at every MVM, written for dynamic arrays):
+            2 for the differential pair of :class:`analogsim.CrossbarConfig` (default) and of
+            ``analogsim.nn.AttentionConfig(kv_encoding="differential")``; ``1 + 1/d`` for the default offset
+            encoding of gain-cell attention (one cell per value and one reference cell per stored vector of ``d``).
 
     Other engineers price their workloads by calling this with the shapes they run: an analog layer
     ``count_mvm((d_out, d_in), cfg, batch=tokens)``; an attention head ``count_mvm((ctx, d_head), cfg, batch=q,
-    dynamic=True)`` for ``Q K^T`` and ``count_mvm((d_head, ctx), cfg, batch=q, dynamic=True)`` for ``A V``; an
-    ``hnn`` step on a crossbar of (n_vars, n_terms) for ``replicas`` replicas; an ``ebm`` Gibbs sweep as one MVM
-    per block per chain. Sum the results with :func:`total` or price them with :func:`analogsim.cost.price`.
+    dynamic=True, cells_per_weight=1 + 1 / d_head)`` for ``Q K^T`` and the same with shape ``(d_head, ctx)`` for
+    ``A V``; an ``hnn`` step on a crossbar of (n_vars, n_terms) for ``replicas`` replicas; an ``ebm`` Gibbs sweep
+    as one MVM per block per chain. Sum the results with :func:`total` or price them with :func:`analogsim.cost.price`.
     """
     if isinstance(xb_or_shape, Crossbar):
         if config is not None:
@@ -142,6 +147,12 @@ def count_mvm(
         shape = (_check_count("out", shape[0]), _check_count("in", shape[1]))
     _check_count("batch", batch)
     _check_count("writes", writes)
+    if (
+        isinstance(cells_per_weight, bool)
+        or not isinstance(cells_per_weight, (int, float))
+        or cells_per_weight < 1
+    ):
+        raise ValueError(f"cells_per_weight must be a number >= 1, got {cells_per_weight!r}")
     out, n_in = shape
     _, cols, n_t_in = _geometry(shape, config.tile)
     n_t_out = math.ceil(out / cols)
@@ -149,11 +160,11 @@ def count_mvm(
     counts = OpCounts(
         macs=b * out * n_in,
         dac_conversions=b * n_in * n_t_out,
-        cell_reads=b * CELLS_PER_WEIGHT * out * n_in,
+        cell_reads=b * cells_per_weight * out * n_in,
         adc_conversions=b * out * n_t_in,
         digital_adds=b * out * (n_t_in - 1),
         digital_muls=b * out,
-        cell_writes=float(writes * CELLS_PER_WEIGHT * out * n_in) if dynamic else 0.0,
+        cell_writes=float(writes * cells_per_weight * out * n_in) if dynamic else 0.0,
         tile_mvms=b * n_t_in * n_t_out,
     )
     return MVMCount(

@@ -30,6 +30,10 @@ def test_counts_match_hand_count_tiled():
     # dynamic arrays count their writes
     md = cost.count_mvm((64, 32), _cfg(), batch=10, dynamic=True, writes=3)
     assert md.counts.cell_writes == 3 * 2 * 64 * 32
+    # gain-cell K^T with the offset encoding: one cell per value plus a reference cell per stored vector of 32
+    mo = cost.count_mvm((64, 32), _cfg(), batch=10, dynamic=True, cells_per_weight=1 + 1 / 32)
+    assert mo.counts.cell_writes == pytest.approx(64 * 33)
+    assert mo.counts.cell_reads == pytest.approx(10 * 64 * 33)
 
 
 def test_counts_from_crossbar_and_model(getkey):
@@ -139,6 +143,7 @@ def test_compare_per_layer_and_total():
         lambda: cost.count_mvm((4, 5), _cfg(), batch=0),
         lambda: cost.count_mvm((4, 5), None),
         lambda: cost.count_mvm((4.0, 5), _cfg()),
+        lambda: cost.count_mvm((4, 5), _cfg(), cells_per_weight=0.5),
         lambda: cost.DigitalDevice("x", 1e12, 0.0, 100.0),
         lambda: cost.DigitalDevice("x", -1e12, 1e9, 100.0),
         lambda: cost.ADCModel("flash", 1.0),
