@@ -70,7 +70,7 @@ def _learning(ctx: Context, key, plt, figures, md):
             )
 
     # The same recipe and key as examples/rbm_digits.py with the same seed: the same model and the same figure.
-    ck = ctx.out / "checkpoints" / f"{'quick' if ctx.quick else 'full'}-seed{ctx.seed}" / "ebm_rbm20.ckpt"
+    ck = ctx.checkpoint_dir / "ebm_rbm20.ckpt"
     ck.parent.mkdir(parents=True, exist_ok=True)
     state = train_digits_rbm(train, 20, epochs, key=key, checkpoint=ck, callback=cb)
     if not curve or curve[-1][0] != epochs:  # resumed from a finished checkpoint: score the final model

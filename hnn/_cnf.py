@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 
 import equinox as eqx
@@ -20,6 +19,8 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 from jaxtyping import Array, Bool, Int
+
+from analogsim import io as _io
 
 __all__ = [
     "CNF",
@@ -303,18 +304,7 @@ def write_dimacs(cnf: CNF, path: str | os.PathLike, *, comments: Sequence[str] =
     lines = [f"c {c}".rstrip() for c in comments]
     lines.append(f"p cnf {cnf.n_vars} {cnf.n_clauses}")
     lines.extend(" ".join([*map(str, row), "0"]) for row in cnf.to_lists())
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".cnf", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write("\n".join(lines) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    _io.write_text(path, "\n".join(lines) + "\n")
 
 
 def _check_ksat_args(n_vars, n_clauses, k):

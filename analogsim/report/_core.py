@@ -30,6 +30,12 @@ class Context:
     seed: int
     progress: Callable[[str], None]
 
+    @property
+    def checkpoint_dir(self) -> Path:
+        """Where sections keep training checkpoints: inside the report directory, one folder per mode and seed, so a
+        killed or repeated report resumes its training instead of starting over."""
+        return self.out / "checkpoints" / f"{'quick' if self.quick else 'full'}-seed{self.seed}"
+
     def save_figure(self, fig, name: str) -> str:
         """Save a matplotlib figure atomically as ``name`` (PNG) in the report directory; return its file name."""
         import matplotlib.pyplot as plt

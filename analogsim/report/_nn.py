@@ -16,17 +16,11 @@ def _plt():
     return plt
 
 
-def _ckpt_dir(ctx: Context):
-    """Training checkpoints live in the report directory (one folder per mode and seed), so a killed or repeated
-    report resumes its training instead of starting over."""
-    return ctx.out / "checkpoints" / f"{'quick' if ctx.quick else 'full'}-seed{ctx.seed}"
-
-
 def digits_section(ctx: Context) -> SectionResult:
     """Digits MLP: accuracy vs time after programming for analog PCM without/with hardware-aware training, with the
     digital float32 and int8 accuracies as lines (quick mode: fewer epochs and programmings)."""
     plt = _plt()
-    res = digits_mlp(quick=ctx.quick, seed=ctx.seed, progress=ctx.progress, checkpoint_dir=_ckpt_dir(ctx))
+    res = digits_mlp(quick=ctx.quick, seed=ctx.seed, progress=ctx.progress, checkpoint_dir=ctx.checkpoint_dir)
     fig_d, det = res["figures"], res["details"]
     labels = list(TIMES)
     secs = [TIMES[t] for t in labels]
@@ -87,7 +81,7 @@ def transformer_section(ctx: Context) -> SectionResult:
     (gain-cell attention), with the digital perplexity as a line."""
     plt = _plt()
     res = tiny_transformer(
-        quick=ctx.quick, seed=ctx.seed, progress=ctx.progress, checkpoint_dir=_ckpt_dir(ctx)
+        quick=ctx.quick, seed=ctx.seed, progress=ctx.progress, checkpoint_dir=ctx.checkpoint_dir
     )
     f, det = res["figures"], res["details"]
     labels = list(f["analog_full_ppl"])
