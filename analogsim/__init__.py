@@ -9,7 +9,16 @@ Crossbar arrays of PCM, ReRAM or ideal devices with DAC/ADC readout, tiling, noi
     y = xb(x, key=k3)                   # analog W @ x
 """
 
-from . import cost as cost, devices as devices, io as io, nn as nn, random as random, roadmap as roadmap
+from . import (
+    checkpoint as checkpoint,
+    cost as cost,
+    devices as devices,
+    io as io,
+    nn as nn,
+    random as random,
+    roadmap as roadmap,
+    timing as timing,
+)
 from ._config import CrossbarConfig as CrossbarConfig
 from ._converters import ADC as ADC, DAC as DAC, quantize as quantize
 from ._crossbar import Crossbar as Crossbar, program as program

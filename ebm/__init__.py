@@ -9,13 +9,6 @@ ebm.ais_log_partition(rbm, key=jr.key(2))                          # AISResult(l
 
 from ._ais import AISResult as AISResult, ais_log_partition as ais_log_partition
 from ._colour import greedy_colouring as greedy_colouring, is_proper as is_proper
-from ._digits import (
-    DIGITS_RBM_EPOCHS as DIGITS_RBM_EPOCHS,
-    DIGITS_RBM_RECIPE as DIGITS_RBM_RECIPE,
-    independent_pixels_ll as independent_pixels_ll,
-    load_binary_digits as load_binary_digits,
-    train_digits_rbm as train_digits_rbm,
-)
 from ._exact import (
     MAX_ENUMERATION_BITS as MAX_ENUMERATION_BITS,
     all_states as all_states,

@@ -11,7 +11,7 @@ import argparse
 import jax.random as jr
 
 import analogsim as asim
-from analogsim.report._crossbar import TIMES, _int8_digital, _problem, _rel_err, mc_errors
+from analogsim_lab.report.crossbar import TIMES, _int8_digital, _problem, _rel_err, mc_errors
 
 
 def main(argv=None):

@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from analogsim import io as _io
-from analogsim.nn._workloads import digits_mlp
+from analogsim_lab.workloads import digits_mlp
 
 
 def main(argv=None) -> dict:

@@ -2,7 +2,7 @@
 
     python examples/ksat.py --json ksat.json [--quick]
 
-See `hnn._bench` for what each row holds. SATLIB instances are looked up in `$HNN_SATLIB`, then in
+See `analogsim_lab.ksat_bench` for what each row holds. SATLIB instances are looked up in `$HNN_SATLIB`, then in
 `../shared/data/satlib` and `shared/data/satlib` from the working directory.
 """
 
@@ -15,7 +15,7 @@ import sys
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 from analogsim import io as _io  # noqa: E402
-from hnn import _bench  # noqa: E402
+from analogsim_lab import ksat_bench as _bench  # noqa: E402
 
 
 def main(argv=None) -> int:

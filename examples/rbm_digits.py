@@ -3,10 +3,10 @@
     python examples/rbm_digits.py --json rbm_digits.json [--quick]
 
 Data: ``sklearn.datasets.load_digits`` (bundled with scikit-learn, no download), binarized at 8 (pixel >= 8), test
-split 20% with ``random_state=0`` (``ebm.load_binary_digits``). Two RBMs are trained by ``ebm.train_digits_rbm``
+split 20% with ``random_state=0`` (``analogsim_lab.rbm_digits.load_binary_digits``). Two RBMs are trained by ``analogsim_lab.rbm_digits.train_digits_rbm``
 (tempered persistent contrastive divergence: 300 persistent chains run by parallel tempering over 4 temperatures,
 one round per step, batch 10, Adam with cosine decay from 0.005, L2 weight decay 5e-4): 64 visible x 20 hidden for
-``ebm.DIGITS_RBM_EPOCHS`` (600) epochs, scored exactly by enumerating the 2**20 hidden states, and 64 x 100 for 150
+``DIGITS_RBM_EPOCHS`` (600) epochs, scored exactly by enumerating the 2**20 hidden states, and 64 x 100 for 150
 epochs, scored by annealed importance sampling with a data base-rate model. The same seed gives the same 64x20
 model and figure as the ``ebm`` section of ``analogsim report``.
 
@@ -27,10 +27,11 @@ import jax.random as jr
 
 import ebm
 from analogsim import io as _io
+from analogsim_lab import rbm_digits
 
 
 def train_rbm(train, n_hidden: int, epochs: int, *, key, log=print):
-    """``ebm.train_digits_rbm`` with a learning curve (exact training log-likelihood, 64x20 only)."""
+    """``analogsim_lab.rbm_digits.train_digits_rbm`` with a learning curve (exact training log-likelihood, 64x20 only)."""
     curve = []
 
     def callback(e, st):
@@ -38,7 +39,7 @@ def train_rbm(train, n_hidden: int, epochs: int, *, key, log=print):
             curve.append((e + 1, float(ebm.log_likelihood(st.model, train))))
             log(f"  {n_hidden} hidden, epoch {e + 1}/{epochs}: train LL {curve[-1][1]:.3f}")
 
-    state = ebm.train_digits_rbm(train, n_hidden, epochs, key=key, callback=callback)
+    state = rbm_digits.train_digits_rbm(train, n_hidden, epochs, key=key, callback=callback)
     return state.model, curve
 
 
@@ -50,9 +51,9 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     t0 = time.perf_counter()
-    train, test = ebm.load_binary_digits()
+    train, test = rbm_digits.load_binary_digits()
     key = jr.key(args.seed)
-    epochs20, epochs100 = (60, 20) if args.quick else (ebm.DIGITS_RBM_EPOCHS, 150)
+    epochs20, epochs100 = (60, 20) if args.quick else (rbm_digits.DIGITS_RBM_EPOCHS, 150)
     ais_chains, ais_betas = (200, 1000) if args.quick else (500, 10000)
     base = train.mean(0)
 
@@ -77,7 +78,7 @@ def main(argv=None) -> dict:
         "test_ll_exact_64x20": ll20,
         "test_ll_ais_64x100": ll100,
         "ais_minus_exact_64x20": ll20_ais - ll20,
-        "independent_pixels_ll": ebm.independent_pixels_ll(train, test),
+        "independent_pixels_ll": rbm_digits.independent_pixels_ll(train, test),
         "details": {
             "quick": args.quick,
             "seed": args.seed,
@@ -88,7 +89,7 @@ def main(argv=None) -> dict:
                 "stderr_64x20": float(ais20.stderr),
                 "stderr_64x100": float(ais100.stderr),
             },
-            "recipe": {k: list(v) if isinstance(v, tuple) else v for k, v in ebm.DIGITS_RBM_RECIPE.items()},
+            "recipe": {k: list(v) if isinstance(v, tuple) else v for k, v in rbm_digits.DIGITS_RBM_RECIPE.items()},
             "train_ll_curve_64x20": curve,
             "target_test_ll_exact_64x20": -18.0,
             "seconds": round(time.perf_counter() - t0, 1),

@@ -16,7 +16,7 @@ import argparse
 import sys
 
 from analogsim import io as _io
-from analogsim.nn._workloads import tiny_transformer
+from analogsim_lab.workloads import tiny_transformer
 
 
 def main(argv=None) -> dict:

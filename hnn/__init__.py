@@ -19,6 +19,11 @@ from ._energy import (
     make_break as make_break,
     verify as verify,
 )
+from ._hardware import (
+    analog_step_cost as analog_step_cost,
+    analog_step_mvms as analog_step_mvms,
+    energy_to_solution_j as energy_to_solution_j,
+)
 from ._method import (
     AbstractMethod as AbstractMethod,
     AnalogHopfield as AnalogHopfield,
@@ -29,6 +34,7 @@ from ._method import (
     StepInfo as StepInfo,
     WalkSAT as WalkSAT,
     default_analog_config as default_analog_config,
+    literal_matrix as literal_matrix,
 )
 from ._metrics import tts99 as tts99, tts_quantiles as tts_quantiles
 from ._network import HighOrderNetwork as HighOrderNetwork

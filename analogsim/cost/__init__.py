@@ -26,6 +26,7 @@ from ._counts import (
     total as total,
 )
 from ._digital import (
+    CPU_POWER_W as CPU_POWER_W,
     DigitalDevice as DigitalDevice,
     a100 as a100,
     h100 as h100,

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import math
 import os
-import time
 
 import equinox as eqx
+
+from .._timing import median_time
+
+CPU_POWER_W = 65.0
+"""The package power assumed for this machine's CPU wherever a measured CPU time is turned into joules (the digital
+baselines of the cost model, the k-SAT benchmark, the EBM sampler). Not measurable from user space portably: 65 W is
+a common desktop package TDP, an assumption; pass your own figure where a function takes ``power_w``."""
 
 
 class DigitalDevice(eqx.Module):
@@ -85,16 +91,15 @@ def h200() -> DigitalDevice:
     )
 
 
-def measure_cpu(*, power_w: float = 65.0, n: int = 512, repeats: int = 5) -> DigitalDevice:
+def measure_cpu(*, power_w: float = CPU_POWER_W, n: int = 512, repeats: int = 5) -> DigitalDevice:
     """This machine's CPU, measured with JAX: the float32 matmul rate of an ``n x n`` by ``n x n`` product and the
     bandwidth of a 32 MB array update (read + write), medians of ``repeats`` warm runs.
 
-    ``power_w`` is not measurable from user space portably: 65 W (a common desktop package TDP) is an assumption;
-    pass your own. Numbers depend on the machine load at the time.
+    ``power_w`` defaults to the assumed :data:`CPU_POWER_W`; pass your own. Numbers depend on the machine load at
+    the time.
     """
     import jax
     import jax.numpy as jnp
-    import numpy as np
 
     if isinstance(n, bool) or not isinstance(n, int) or n < 16:
         raise ValueError(f"n must be an integer >= 16, got {n!r}")
@@ -105,17 +110,8 @@ def measure_cpu(*, power_w: float = 65.0, n: int = 512, repeats: int = 5) -> Dig
     mm = jax.jit(lambda x: x @ x)
     upd = jax.jit(lambda x: x * 1.0001 + 1.0)
 
-    def med(f, x):
-        f(x).block_until_ready()
-        ts = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            f(x).block_until_ready()
-            ts.append(time.perf_counter() - t0)
-        return float(np.median(ts))
-
-    rate = 2.0 * n**3 / med(mm, a)
-    bw = 2.0 * big.nbytes / med(upd, big)
+    rate = 2.0 * n**3 / median_time(lambda: mm(a), repeats=repeats, warmup=1)
+    bw = 2.0 * big.nbytes / median_time(lambda: upd(big), repeats=repeats, warmup=1)
     src = f"measured on this machine ({os.cpu_count()} CPUs) with JAX, float32"
     return DigitalDevice(
         "CPU (measured)",
@@ -123,5 +119,5 @@ def measure_cpu(*, power_w: float = 65.0, n: int = 512, repeats: int = 5) -> Dig
         bw,
         power_w,
         bytes_per_element=4,
-        sources=(("flops_per_s", src), ("bytes_per_s", src), ("power_w", "assumed 65 W package power")),
+        sources=(("flops_per_s", src), ("bytes_per_s", src), ("power_w", f"assumed {power_w:g} W package power")),
     )

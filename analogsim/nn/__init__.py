@@ -34,8 +34,7 @@ from ._evaluate import (
 from ._linear import AnalogLinear as AnalogLinear, HWANoise as HWANoise, apply_linear as apply_linear
 from ._train import (
     TrainResult as TrainResult,
-    load_checkpoint as load_checkpoint,
-    save_checkpoint as save_checkpoint,
+    hardware_fingerprint as hardware_fingerprint,
     train as train,
     trainable as trainable,
 )

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import equinox as eqx
@@ -16,14 +13,12 @@ import jax.numpy as jnp
 import jax.random as jr
 import optax
 
-from .. import _io
+from .. import _checkpoint
 from .._config import CrossbarConfig
 from .._crossbar import Crossbar
 from .._custom_types import PRNGKeyArray
 from ._attention import AttentionConfig
 from ._linear import HWANoise
-
-_MAGIC = b"ANALOGSIM-NN-CHECKPOINT-1\n"
 
 
 def _is_hardware(x) -> bool:
@@ -80,29 +75,6 @@ def _epoch(model, opt_state, data, key, optimizer, loss_fn, batch_size, spec):
     return eqx.combine(params, static), opt_state, jnp.mean(losses)
 
 
-def save_checkpoint(
-    path: str | os.PathLike, model, opt_state, *, epoch: int, history: list, meta: dict
-) -> None:
-    """Write ``(model, opt_state)`` and the epoch count atomically (a killed run leaves the previous file)."""
-    buf = io.BytesIO()
-    eqx.tree_serialise_leaves(buf, (model, opt_state))
-    header = json.dumps({"epoch": epoch, "history": history, **meta}).encode()
-    _io.write_bytes(path, _MAGIC + len(header).to_bytes(8, "little") + header + buf.getvalue())
-
-
-def load_checkpoint(path: str | os.PathLike, like_model, like_opt_state):
-    """Read a checkpoint written by :func:`save_checkpoint` into the structure of ``(like_model, like_opt_state)``.
-    Returns ``(model, opt_state, header)``."""
-    raw = Path(path).read_bytes()
-    if not raw.startswith(_MAGIC):
-        raise ValueError(f"{path} is not an analogsim.nn checkpoint")
-    n = int.from_bytes(raw[len(_MAGIC) : len(_MAGIC) + 8], "little")
-    start = len(_MAGIC) + 8
-    header = json.loads(raw[start : start + n].decode())
-    model, opt_state = eqx.tree_deserialise_leaves(io.BytesIO(raw[start + n :]), (like_model, like_opt_state))
-    return model, opt_state, header
-
-
 def train(
     model,
     loss_fn: Callable,
@@ -123,10 +95,12 @@ def train(
     hardware-aware training noise. Only :func:`trainable` leaves are updated (hardware configs are not).
 
     With ``checkpoint=PATH`` the model, the optimizer state and the loss history are written atomically after every
-    epoch, and a run started with an existing checkpoint resumes after its last finished epoch: a killed run loses
-    at most the epoch in progress, and, since every random draw is a function of ``key`` and the epoch, the resumed
-    run ends in the same state as an uninterrupted one. ``callback(epoch, loss, model)`` runs after each epoch (and
-    after its checkpoint is written).
+    epoch (``analogsim.checkpoint`` format), and a run started with an existing checkpoint resumes after its last
+    finished epoch up to ``epochs`` in total: a killed run loses at most the epoch in progress, and, since every
+    random draw is a function of ``key`` and the epoch, the resumed run ends in the same state as an uninterrupted
+    one. A checkpoint written for another run (batch size, data size, hardware settings or architecture:
+    :func:`hardware_fingerprint`) or with more than ``epochs`` finished epochs raises ``ValueError``.
+    ``callback(epoch, loss, model)`` runs after each epoch (and after its checkpoint is written).
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
@@ -142,31 +116,16 @@ def train(
         raise ValueError(f"batch_size {batch_size} is larger than the data ({n} examples)")
     spec = trainable(model)
     opt_state = optimizer.init(eqx.filter(model, spec))
-    history: list = []
-    start = 0
-    meta = {"batch_size": batch_size, "n_examples": int(n), "hardware": hardware_fingerprint(model)}
-    if checkpoint is not None and Path(checkpoint).exists():
-        model, opt_state, header = load_checkpoint(checkpoint, model, opt_state)
-        for k, v in meta.items():
-            if k in header and header[k] != v:  # (checkpoints written before the fingerprint existed lack it)
-                what = (
-                    "another hardware configuration (CrossbarConfig, AttentionConfig or HWANoise settings)"
-                    if k == "hardware"
-                    else f"{k}={header.get(k)}, this run has {k}={v}"
-                )
-                raise ValueError(
-                    f"checkpoint {checkpoint} was written with {what}: use a new checkpoint path or the same "
-                    "settings"
-                )
-        start = min(int(header["epoch"]), epochs)
-        history = list(header["history"])[:start]
+    run = {"batch_size": batch_size, "n_examples": int(n), "hardware": hardware_fingerprint(model)}
+    ck = _checkpoint.resume(checkpoint, (model, opt_state), run=run, epochs=epochs)
+    (model, opt_state), start, history = ck.tree, ck.epoch, ck.history
     for epoch in range(start, epochs):
         model, opt_state, loss = _epoch(
             model, opt_state, data, jr.fold_in(key, epoch), optimizer, loss_fn, batch_size, spec
         )
         history.append(float(loss))
         if checkpoint is not None:
-            save_checkpoint(checkpoint, model, opt_state, epoch=epoch + 1, history=history, meta=meta)
+            _checkpoint.save(checkpoint, (model, opt_state), epoch=epoch + 1, run=run, history=history)
         if callback is not None:
             callback(epoch, float(loss), model)
     return TrainResult(model=model, opt_state=opt_state, history=history, resumed_from=start)

@@ -4,6 +4,7 @@ from .analog import (
     AnalogHopfield as AnalogHopfield,
     AnalogNetwork as AnalogNetwork,
     default_analog_config as default_analog_config,
+    literal_matrix as literal_matrix,
 )
 from .base import AbstractMethod as AbstractMethod, StepInfo as StepInfo
 from .focused import ProbSAT as ProbSAT, WalkSAT as WalkSAT

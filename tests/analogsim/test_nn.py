@@ -10,7 +10,7 @@ import pytest
 import analogsim as asim
 import analogsim.nn as ann
 from analogsim.devices import PCM, GainCell
-from analogsim.nn._workloads import MLP
+from analogsim_lab.workloads import MLP
 
 IDEAL = asim.CrossbarConfig.ideal()
 

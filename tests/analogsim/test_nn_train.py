@@ -8,7 +8,7 @@ import pytest
 
 import analogsim as asim
 import analogsim.nn as ann
-from analogsim.nn._workloads import MLP
+from analogsim_lab.workloads import MLP
 
 
 class _Killed(Exception):
@@ -55,8 +55,8 @@ def test_checkpoint_resume_restores_identical_state(getkey, tmp_path):
         ann.train(model, loss, data, opt, checkpoint=ckpt, callback=kill_after_second_epoch, **kw)
     # the two finished epochs are on disk, written atomically (no temporary file left behind)
     assert [p.name for p in tmp_path.iterdir()] == ["run.ckpt"]
-    _, _, header = ann.load_checkpoint(ckpt, model, opt.init(eqx.filter(model, ann.trainable(model))))
-    assert header["epoch"] == 2 and header["history"] == full.history[:2]
+    stored = asim.checkpoint.load(ckpt, (model, opt.init(eqx.filter(model, ann.trainable(model)))))
+    assert stored.epoch == 2 and stored.history == full.history[:2]
 
     resumed = ann.train(model, loss, data, opt, checkpoint=ckpt, **kw)
     assert resumed.resumed_from == 2
@@ -67,6 +67,13 @@ def test_checkpoint_resume_restores_identical_state(getkey, tmp_path):
     again = ann.train(model, loss, data, opt, checkpoint=ckpt, **kw)
     assert again.resumed_from == 4
     _assert_same(again.model, full.model)
+    # a longer run continues from it to the new total; a shorter one refuses it rather than truncating
+    kw5 = {**kw, "epochs": 5}
+    longer = ann.train(model, loss, data, opt, checkpoint=ckpt, **kw5)
+    assert longer.resumed_from == 4 and len(longer.history) == 5
+    assert longer.history[:4] == full.history
+    with pytest.raises(ValueError, match="more than the 4 asked for"):
+        ann.train(model, loss, data, opt, checkpoint=ckpt, **kw)
 
 
 def test_train_bad_inputs(getkey, tmp_path):
@@ -80,14 +87,14 @@ def test_train_bad_inputs(getkey, tmp_path):
         ann.train(model, loss, (data[0], data[1][:5]), opt, epochs=1, batch_size=8, key=getkey())
     ckpt = tmp_path / "c.ckpt"
     ann.train(model, loss, data, opt, epochs=1, batch_size=16, key=getkey(), checkpoint=ckpt)
-    with pytest.raises(ValueError, match="batch_size=16"):
+    with pytest.raises(ValueError, match="batch_size: stored 16, this run 32"):
         ann.train(model, loss, data, opt, epochs=2, batch_size=32, key=getkey(), checkpoint=ckpt)
     # the same shapes on other hardware: refused, not silently resumed
     other = ann.analogize(MLP((6, 16, 3), key=getkey()), model.layers[0].config, hwa=ann.HWANoise(0.08))
-    with pytest.raises(ValueError, match="another hardware configuration"):
+    with pytest.raises(ValueError, match="differs in hardware"):
         ann.train(other, loss, data, opt, epochs=2, batch_size=16, key=getkey(), checkpoint=ckpt)
     (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint")
-    with pytest.raises(ValueError, match="not an analogsim.nn checkpoint"):
+    with pytest.raises(ValueError, match="not an analogsim checkpoint"):
         ann.train(
             model, loss, data, opt, epochs=1, batch_size=16, key=getkey(), checkpoint=tmp_path / "junk.ckpt"
         )

@@ -45,8 +45,8 @@ def test_digital_and_literature_costs():
 
 @pytest.mark.slow
 def test_report_section_quick(tmp_path):
-    from analogsim.report import Context
-    from ebm._report import ebm_section
+    from analogsim_lab.report import Context
+    from analogsim_lab.report.ebm import ebm_section
 
     ctx = Context(out=tmp_path, quick=True, seed=0, progress=lambda m: None)
     res = ebm_section(ctx)

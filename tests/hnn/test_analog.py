@@ -5,7 +5,7 @@ import pytest
 
 import analogsim as asim
 import hnn
-from hnn._method.analog import literal_matrix
+from hnn import literal_matrix
 
 
 def _cnf(seed=0, n=20, m=80):
@@ -65,7 +65,7 @@ def test_analog_method_validation():
 
 
 def test_analog_step_cost_counts_both_passes():
-    from hnn._hardware import analog_step_cost, analog_step_mvms, energy_to_solution_j
+    from hnn import analog_step_cost, analog_step_mvms, energy_to_solution_j
 
     cnf = _cnf(0, 20, 85)
     mvms = analog_step_mvms(cnf, replicas=4)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jax
 
-from .. import _io
+from analogsim import io as _io
 
 
 @dataclasses.dataclass
@@ -48,50 +48,50 @@ class Context:
 
 
 def _crossbar_section(ctx: Context) -> SectionResult:
-    from ._crossbar import crossbar_section
+    from .crossbar import crossbar_section
 
     return crossbar_section(ctx)
 
 
 def _speed_section(ctx: Context) -> SectionResult:
-    from ._crossbar import speed_section
+    from .crossbar import speed_section
 
     return speed_section(ctx)
 
 
 def _cost_section(ctx: Context) -> SectionResult:
-    from ._cost import cost_section
+    from .cost import cost_section
 
     return cost_section(ctx)
 
 
 def _roadmap_section(ctx: Context) -> SectionResult:
-    from ._roadmap import roadmap_section
+    from .roadmap import roadmap_section
 
     return roadmap_section(ctx)
 
 
 def _nn_digits_section(ctx: Context) -> SectionResult:
-    from ._nn import digits_section
+    from .nn import digits_section
 
     return digits_section(ctx)
 
 
 def _nn_transformer_section(ctx: Context) -> SectionResult:
-    from ._nn import transformer_section
+    from .nn import transformer_section
 
     return transformer_section(ctx)
 
 
 def _ksat_section(ctx: Context) -> SectionResult:
     # Imported lazily: hnn builds on analogsim, never the other way round; the report sits on top of both.
-    from hnn._report import ksat_section
+    from .ksat import ksat_section
 
     return ksat_section(ctx)
 
 
 def _ebm_section(ctx: Context) -> SectionResult:
-    from ebm._report import ebm_section
+    from .ebm import ebm_section
 
     return ebm_section(ctx)
 

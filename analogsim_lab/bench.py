@@ -24,12 +24,8 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-from . import _io
-from ._config import CrossbarConfig
-from ._converters import ADC, DAC
-from ._crossbar import program
-from ._nonideal import ReadNoise
-from .devices import PCM
+from analogsim import ADC, DAC, CrossbarConfig, ReadNoise, io as _io, program
+from analogsim.devices import PCM
 
 SHAPES = ((512, 512, 64), (1024, 1024, 256), (4096, 4096, 64))
 QUICK_SHAPES = ((512, 512, 64), (1024, 1024, 256))
@@ -125,7 +121,7 @@ def run(quick: bool = False, repeats: int | None = None, progress=None) -> dict:
     pd = program_drift_row(n, repeats=max(3, repeats // 3))
     if progress:
         progress("tiny transformer forward, analog vs digital")
-    from .nn._workloads import transformer_speed_row
+    from .workloads import transformer_speed_row
 
     tr = transformer_speed_row(repeats=repeats)
     return {

@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 
-from analogsim.report._core import Context
+from analogsim_lab.report import Context
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -26,7 +26,7 @@ def ctx(tmp_path):
 
 
 def test_cost_section(ctx):
-    from analogsim.report._cost import cost_section
+    from analogsim_lab.report.cost import cost_section
 
     c, msgs = ctx
     res = cost_section(c)
@@ -39,7 +39,7 @@ def test_cost_section(ctx):
 
 
 def test_roadmap_section(ctx):
-    from analogsim.report._roadmap import roadmap_section
+    from analogsim_lab.report.roadmap import roadmap_section
 
     c, msgs = ctx
     res = roadmap_section(c)

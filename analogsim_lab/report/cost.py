@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import cost
-from .._config import CrossbarConfig
-from .._converters import ADC, DAC
-from ._core import Context, SectionResult
+from analogsim import ADC, DAC, CrossbarConfig, cost
+
+from .core import Context, SectionResult
 
 MLP = ((4096, 1024), (4096, 4096), (1024, 4096))
 

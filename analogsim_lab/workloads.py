@@ -20,16 +20,23 @@ import jax.random as jr
 import numpy as np
 import optax
 
-from .._config import CrossbarConfig
-from .._converters import ADC, DAC
-from ..devices import PCM
-from ._analogize import analogize, program_model
-from ._attention import AttentionConfig
-from ._baselines import quantize_int8
-from ._evaluate import TIMES, evaluate_drift
-from ._linear import HWANoise, apply_linear
-from ._train import train
-from ._transformer import TinyTransformer, sequence_loss
+from analogsim import ADC, DAC, CrossbarConfig
+from analogsim.devices import PCM
+from analogsim.nn import (
+    TIMES,
+    AnalogAttention,
+    AttentionConfig,
+    HWANoise,
+    TinyTransformer,
+    age_model,
+    analogize,
+    apply_linear,
+    evaluate_drift,
+    program_model,
+    quantize_int8,
+    sequence_loss,
+    train,
+)
 
 Progress = Callable[[str], None] | None
 
@@ -231,7 +238,6 @@ def transformer_sizes(quick: bool) -> dict:
 
 def _with_attention(model, attention_config: AttentionConfig):
     """``model`` (analogized with analog projections only) with ``attention_config`` set in every attention layer."""
-    from ._attention import AnalogAttention
 
     is_att = lambda x: isinstance(x, AnalogAttention)  # noqa: E731
     layers = [x for x in jax.tree.leaves(model, is_leaf=is_att) if is_att(x)]
@@ -368,8 +374,6 @@ def transformer_speed_row(*, repeats: int = 15, batch: int = 16, quick: bool = F
     sz = transformer_sizes(quick)
     seq = sz["seq"]
     digital = TinyTransformer(VOCAB, sz["d_model"], sz["num_heads"], sz["num_layers"], seq, key=jr.key(0))
-    from ._analogize import age_model
-
     analog = analogize(digital, pcm_config(True), attention=AttentionConfig())
     analog = age_model(program_model(analog, key=jr.key(1)), 3600.0, key=jr.key(2))
     tokens = jr.randint(jr.key(3), (batch, seq), 0, VOCAB)

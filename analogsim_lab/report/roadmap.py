@@ -3,8 +3,9 @@ the revolutionary (analog) scenario."""
 
 from __future__ import annotations
 
-from .. import roadmap
-from ._core import Context, SectionResult
+from analogsim import roadmap
+
+from .core import Context, SectionResult
 
 
 def _plt():

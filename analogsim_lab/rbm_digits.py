@@ -14,12 +14,10 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 import optax
+from jaxtyping import PRNGKeyArray
 
 from analogsim import io as _io
-
-from ._custom_types import PRNGKeyArray
-from ._models import RBM
-from ._train import Trainer, TrainState
+from ebm import RBM, Trainer, TrainState, load_checkpoint
 
 DIGITS_RBM_EPOCHS = 600
 """Epochs of the full 64x20 run (exact test log-likelihood -17.83, -17.86, -18.13 nats/image for seeds 0, 1, 2;
@@ -98,8 +96,6 @@ def train_digits_rbm(
     trainer = Trainer(optimizer=opt, method=r["method"], k=r["k"], n_chains=r["n_chains"], betas=r["betas"])
     state = trainer.init(rbm, key=k_chains)
     if checkpoint is not None and os.path.exists(checkpoint):
-        from ._train import load_checkpoint
-
         state = load_checkpoint(checkpoint, state)
     done = int(state.step) // (train.shape[0] // r["batch_size"])
     return trainer.fit(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from . import _bench
+from .. import ksat_bench as _bench
+from .core import SectionResult
 
 
 def ksat_section(ctx):
     import matplotlib
-
-    from analogsim.report import SectionResult
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

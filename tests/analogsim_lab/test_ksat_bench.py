@@ -1,7 +1,7 @@
 import pytest
 
 import hnn
-from hnn import _bench
+from analogsim_lab import ksat_bench as _bench
 
 
 def test_find_satlib_and_bench_rows():

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..nn._evaluate import TIMES
-from ..nn._workloads import digits_mlp, tiny_transformer
-from ._core import Context, SectionResult
+from analogsim.nn import TIMES
+
+from ..workloads import digits_mlp, tiny_transformer
+from .core import Context, SectionResult
 
 
 def _plt():

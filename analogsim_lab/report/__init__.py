@@ -5,7 +5,7 @@ self-contained directory: ``index.md`` (the report), one PNG per plot and ``resu
 Each section is a function ``section(ctx) -> SectionResult``; other packages add theirs to ``SECTIONS``.
 """
 
-from ._core import (
+from .core import (
     SECTIONS as SECTIONS,
     Context as Context,
     SectionResult as SectionResult,

@@ -19,9 +19,7 @@ from collections.abc import Callable
 import jax.random as jr
 import numpy as np
 
-from ._cnf import random_ksat, read_dimacs
-from ._metrics import tts99, tts_quantiles
-from ._solve import solve
+from hnn import analog_step_cost, energy_to_solution_j, random_ksat, read_dimacs, solve, tts99, tts_quantiles
 
 UNITS = {
     "probsat": "flips per replica",
@@ -84,7 +82,6 @@ def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
     Energy to solution: for `analog`, TTS99 steps times the energy of one step priced by `analogsim.cost` (PCM
     calibrated to IBM HERMES); for the digital methods, TTS99 seconds on this CPU times `CPU_POWER_W`.
     """
-    from ._hardware import analog_step_cost, energy_to_solution_j
 
     tts_steps, tts_s, updates, wall, solved, ets = [], [], 0, 0.0, 0, []
     for i, cnf in enumerate(instances):

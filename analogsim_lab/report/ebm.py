@@ -1,11 +1,5 @@
 """The ``analogsim report`` section for energy-based models: learning curves, samples as images, Hopfield recall vs
 load, p-bit sampler TV vs hardware noise, and energy per spin update vs digital.
-
-Registered lazily by the report (``analogsim`` never imports ``ebm`` at module level)::
-
-    def _ebm_section(ctx):
-        from ebm._report import ebm_section
-        return ebm_section(ctx)
 """
 
 from __future__ import annotations
@@ -18,15 +12,25 @@ import jax.random as jr
 import numpy as np
 
 import analogsim as asim
-from analogsim.report import Context, SectionResult
+import ebm as _hardware
+from ebm import (
+    RBM,
+    BoltzmannMachine,
+    Hopfield,
+    ModernHopfield,
+    empirical_distribution,
+    exact_probabilities,
+    gibbs_sweep,
+    log_likelihood,
+    pbit_machine,
+    random_states,
+    sample,
+    sample_pbit,
+    total_variation,
+)
 
-from . import _hardware
-from ._digits import DIGITS_RBM_EPOCHS, independent_pixels_ll, load_binary_digits, train_digits_rbm
-from ._exact import empirical_distribution, exact_probabilities, total_variation
-from ._models import RBM, BoltzmannMachine, Hopfield, ModernHopfield
-from ._pbit import pbit_machine, sample_pbit
-from ._sampling import gibbs_sweep, random_states, sample
-from ._train import log_likelihood
+from ..rbm_digits import DIGITS_RBM_EPOCHS, independent_pixels_ll, load_binary_digits, train_digits_rbm
+from .core import Context, SectionResult
 
 CPU_WATTS = 65.0  # the same assumed package power as analogsim.cost.measure_cpu and the k-SAT benchmark
 """Assumed CPU power while sampling (W): the measured time is priced at this power. An assumption (no power meter

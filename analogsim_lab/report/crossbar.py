@@ -9,13 +9,11 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
+from analogsim import ADC, DAC, CrossbarConfig, IRDrop, ReadNoise, StuckAt, program
+from analogsim.devices import PCM, Ideal, ReRAM
+
 from .. import bench
-from .._config import CrossbarConfig
-from .._converters import ADC, DAC
-from .._crossbar import program
-from .._nonideal import IRDrop, ReadNoise, StuckAt
-from ..devices import PCM, Ideal, ReRAM
-from ._core import Context, SectionResult
+from .core import Context, SectionResult
 
 TIMES = {"1s": 1.0, "1h": 3600.0, "1d": 86400.0, "1mo": 30 * 86400.0, "1y": 365 * 86400.0}
 

@@ -3,8 +3,9 @@ import os
 
 import pytest
 
-from analogsim import _io, bench, cli
-from analogsim.report import write_report
+from analogsim import io as _io
+from analogsim_lab import bench, cli
+from analogsim_lab.report import write_report
 
 
 def test_atomic_write_replaces_and_leaves_no_temp(tmp_path):

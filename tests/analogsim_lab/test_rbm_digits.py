@@ -5,17 +5,17 @@ import jax.random as jr
 import numpy as np
 import pytest
 
-import ebm
+from analogsim_lab import rbm_digits
 
 
 def test_binary_digits_split():
-    train, test = ebm.load_binary_digits()
+    train, test = rbm_digits.load_binary_digits()
     assert train.shape == (1437, 64) and test.shape == (360, 64)
     assert set(np.unique(train)) == {0.0, 1.0}
     # the independent-pixel baseline, image by image
     p = np.clip(train.mean(0), 1e-3, 1 - 1e-3)
     by_hand = np.mean([np.sum(np.where(x > 0, np.log(p), np.log(1 - p))) for x in test])
-    assert ebm.independent_pixels_ll(train, test) == pytest.approx(by_hand, rel=1e-6)
+    assert rbm_digits.independent_pixels_ll(train, test) == pytest.approx(by_hand, rel=1e-6)
 
 
 class _Kill(Exception):
@@ -23,10 +23,10 @@ class _Kill(Exception):
 
 
 def test_train_digits_rbm_resumes_after_kill(tmp_path):
-    train, _ = ebm.load_binary_digits()
+    train, _ = rbm_digits.load_binary_digits()
     train = train[:200]
     key = jr.key(3)
-    full = ebm.train_digits_rbm(train, 4, 3, key=key)
+    full = rbm_digits.train_digits_rbm(train, 4, 3, key=key)
 
     ck = tmp_path / "rbm.ckpt"
 
@@ -35,23 +35,23 @@ def test_train_digits_rbm_resumes_after_kill(tmp_path):
             raise _Kill
 
     with pytest.raises(_Kill):
-        ebm.train_digits_rbm(train, 4, 3, key=key, checkpoint=ck, callback=die)
-    resumed = ebm.train_digits_rbm(train, 4, 3, key=key, checkpoint=ck)
+        rbm_digits.train_digits_rbm(train, 4, 3, key=key, checkpoint=ck, callback=die)
+    resumed = rbm_digits.train_digits_rbm(train, 4, 3, key=key, checkpoint=ck)
     assert int(resumed.step) == int(full.step) == 3 * (200 // 10)
     for a, b in zip(jax.tree.leaves(full.model), jax.tree.leaves(resumed.model), strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
 def test_train_digits_rbm_refuses_a_checkpoint_of_another_run(tmp_path):
-    train, _ = ebm.load_binary_digits()
+    train, _ = rbm_digits.load_binary_digits()
     train = train[:100]
     ck = tmp_path / "rbm.ckpt"
-    ebm.train_digits_rbm(train, 3, 1, key=jr.key(0), checkpoint=ck)
+    rbm_digits.train_digits_rbm(train, 3, 1, key=jr.key(0), checkpoint=ck)
     assert (tmp_path / "rbm.ckpt.run.json").exists()
-    ebm.train_digits_rbm(
+    rbm_digits.train_digits_rbm(
         train, 3, 1, key=jr.key(0), checkpoint=ck
     )  # the same run resumes (nothing left to do)
     with pytest.raises(ValueError, match="another run.*epochs"):
-        ebm.train_digits_rbm(train, 3, 2, key=jr.key(0), checkpoint=ck)
+        rbm_digits.train_digits_rbm(train, 3, 2, key=jr.key(0), checkpoint=ck)
     with pytest.raises(ValueError, match="another run.*key"):
-        ebm.train_digits_rbm(train, 3, 1, key=jr.key(1), checkpoint=ck)
+        rbm_digits.train_digits_rbm(train, 3, 1, key=jr.key(1), checkpoint=ck)
