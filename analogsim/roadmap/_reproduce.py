@@ -76,6 +76,27 @@ def _row(claim: str, paper: str, value: str, assumptions: str, status: str) -> d
     }
 
 
+def _status(ok: bool) -> str:
+    return "reproduced" if ok else "not reproduced"
+
+
+def _close(value: float, paper: float) -> bool:
+    """Within 10 % of the paper's figure."""
+    return abs(value / paper - 1) < 0.1
+
+
+def _cloud_row(model: str, paper_usd: float, usd: float, hours: float, digits: int, note: str = "") -> dict:
+    """The paper's cloud cost of `model` next to the framework's GPU cost, and the GPU-hour price that would
+    close the gap (the paper's cloud price is not in Table 3)."""
+    return _row(
+        f"{model} cloud cost",
+        f"${paper_usd / 1e6:g}M",
+        f"${usd / 1e6:.{digits}f}M at ${USD_PER_GPU_HOUR}/GPU-hour",
+        f"as above; {note}${paper_usd / 1e6:g}M needs ${paper_usd / hours:.2f}/GPU-hour",
+        _status(_close(usd, paper_usd)),
+    )
+
+
 def _compute_row() -> dict:
     c120 = training_flops(1.0) / 1.0
     return _row(
@@ -83,7 +104,7 @@ def _compute_row() -> dict:
         "120 P^2",
         f"{c120:g} P^2",
         "6 FLOP per parameter per token, 20 tokens per parameter (Table 3)",
-        "reproduced" if c120 == 120.0 else "not reproduced",
+        _status(c120 == 120.0),
     )
 
 
@@ -100,15 +121,9 @@ def _gpt3_rows() -> list[dict]:
         f"3.14e23), {FLOPS_PER_GPU / 1e12:.0f} TFLOP/s, ${USD_PER_GPU_HOUR}/GPU-hour, no failures. Under $1M needs "
         f"<= ${1e6 / h3:.2f}/GPU-hour or >= {c3 / (1e6 / USD_PER_GPU_HOUR) / 3600 / 1e12:.0f} TFLOP/s sustained, "
         "neither in Table 3",
-        "reproduced" if usd3 < 1e6 else "not reproduced",
+        _status(usd3 < 1e6),
     )
-    cloud = _row(
-        "GPT-3 (175B) cloud cost",
-        "$4.8M",
-        f"${usd3 / 1e6:.2f}M at ${USD_PER_GPU_HOUR}/GPU-hour",
-        f"as above; the paper's cloud price is not in Table 3: $4.8M needs ${4.8e6 / h3:.2f}/GPU-hour",
-        "reproduced" if abs(usd3 / 4.8e6 - 1) < 0.1 else "not reproduced",
-    )
+    cloud = _cloud_row("GPT-3 (175B)", 4.8e6, usd3, h3, 2, "the paper's cloud price is not in Table 3: ")
     return [gpu, cloud]
 
 
@@ -122,15 +137,9 @@ def _gpt4_rows() -> list[dict]:
         f"C = 120 P^{TOKEN_SCALING_EXPONENT} / {GPT4_EXPERTS} experts = {c4:.3g} FLOP (16 experts: our assumption), "
         f"{FLOPS_PER_GPU / 1e12:.0f} TFLOP/s, ${USD_PER_GPU_HOUR}/GPU-hour, no failures; $6.7M needs "
         f"${6.7e6 / h4:.2f}/GPU-hour",
-        "reproduced" if abs(usd4 / 6.7e6 - 1) < 0.1 else "not reproduced",
+        _status(_close(usd4, 6.7e6)),
     )
-    cloud = _row(
-        "GPT-4 (1.8T) cloud cost",
-        "$32M",
-        f"${usd4 / 1e6:.1f}M at ${USD_PER_GPU_HOUR}/GPU-hour",
-        f"as above; $32M needs ${32e6 / h4:.2f}/GPU-hour",
-        "reproduced" if abs(usd4 / 32e6 - 1) < 0.1 else "not reproduced",
-    )
+    cloud = _cloud_row("GPT-4 (1.8T)", 32e6, usd4, h4, 1)
     r_sq = (GPT4_PARAMS / GPT3_PARAMS) ** 2 / GPT4_EXPERTS
     r_emp = (GPT4_PARAMS / GPT3_PARAMS) ** TOKEN_SCALING_EXPONENT / GPT4_EXPERTS
     ratio = _row(
@@ -138,7 +147,7 @@ def _gpt4_rows() -> list[dict]:
         "6.7",
         f"{r_sq:.2f} (C ~ P^2); {r_emp:.2f} (C ~ P^{TOKEN_SCALING_EXPONENT})",
         "same price and rate for both; GPT-4 a 16-expert MoE; the ratio is independent of price and rate",
-        "reproduced" if abs(r_sq / 6.7 - 1) < 0.1 else "not reproduced",
+        _status(_close(r_sq, 6.7)),
     )
     return [gpu, cloud, ratio]
 
@@ -146,7 +155,7 @@ def _gpt4_rows() -> list[dict]:
 def _projection_row() -> dict:
     proj = {s.name: project_cost_usd(s, 2028) for s in table1_scenarios()}
     need = {s.name: implied_param_growth(s, 2028, 19e9) for s in table1_scenarios()}
-    close = [n for n, v in proj.items() if abs(v / 19e9 - 1) < 0.1]
+    close = [n for n, v in proj.items() if _close(v, 19e9)]
     return _row(
         "cost of the largest training run in 2028",
         "$19B",
@@ -155,7 +164,7 @@ def _projection_row() -> dict:
         f"(our assumption: GPT-3 2020 -> GPT-4 2023); GPU performance x{GPU_PERF_GROWTH_PER_YEAR}/year at a constant "
         f"$2.5/GPU-hour; failure-free. $19B needs parameter growth of "
         + ", ".join(f"x{g:.2f}/year ({n})" for n, g in need.items()),
-        "reproduced" if close else "not reproduced",
+        _status(bool(close)),
     )
 
 
@@ -169,7 +178,7 @@ def _saving_row() -> dict:
         "through the file system (2.2 h baseline, 0.28 h optimized); Daly's optimal interval and expected wall time "
         "(Daly 2006); restart = 2 h recovery + checkpoint read; K-of-N birth-death model (ours). The ratio does not "
         "depend on the model size or MoE",
-        "reproduced" if 1.5 <= s50 <= 2.5 else "not reproduced",
+        _status(1.5 <= s50 <= 2.5),
     )
 
 
@@ -182,7 +191,7 @@ def _growth_row() -> dict:
         f"+{(g_c / GPU_PERF_GROWTH_PER_YEAR - 1) * 100:.0f}%/year); GPU +{(GPU_PERF_GROWTH_PER_YEAR - 1) * 100:.0f}%/year",
         f"C ~ P^2 with parameters x{PARAM_GROWTH_PER_YEAR:.2f}/year (GPT-3 -> GPT-4); the 69%/year GPU growth is an "
         f"input. > 500%/year needs parameter growth >= x{math.sqrt(6.0):.2f}/year",
-        "reproduced" if g_c > 6.0 else "not reproduced",
+        _status(g_c > 6.0),
     )
 
 
