@@ -10,7 +10,7 @@ from .._config import CrossbarConfig
 from .._converters import ADC, DAC
 from ._counts import MVMCount, count_mvm
 from ._digital import DigitalDevice
-from ._tech import Technology, pcm_hermes
+from ._tech import HERMES_TILE, Technology, pcm_hermes
 
 COMPONENTS = ("dac", "array", "adc", "digital", "write", "periphery")
 """Energy components, in the order of the stacked bars."""
@@ -230,5 +230,5 @@ def compare(mvms, tech: Technology, device: DigitalDevice) -> dict:
 def hermes_mvm(tech: Technology | None = None) -> Cost:
     """Price one 256x256 MVM with 8-bit DAC and ADC on 256x256 tiles (IBM HERMES's core) on `tech` (default
     `pcm_hermes()`)."""
-    cfg = CrossbarConfig(dac=DAC(bits=8), adc=ADC(bits=8), tile=(256, 256))
-    return price(count_mvm((256, 256), cfg, batch=1, name="256x256 8-bit MVM"), tech or pcm_hermes())
+    cfg = CrossbarConfig(dac=DAC(bits=8), adc=ADC(bits=8), tile=HERMES_TILE)
+    return price(count_mvm(HERMES_TILE, cfg, batch=1, name="256x256 8-bit MVM"), tech or pcm_hermes())

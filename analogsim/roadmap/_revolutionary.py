@@ -11,12 +11,15 @@ import equinox as eqx
 from .. import cost as _cost
 from .._config import CrossbarConfig
 from .._converters import ADC, DAC
+from .._validate import check_int
 from ._arrays import _pos
 from ._compute import moe_flops
-from ._paper import FLOPS_PER_GPU, USD_PER_GPU_HOUR
+from ._paper import FLOPS_PER_GPU, TOKENS_PER_PARAM, USD_PER_GPU_HOUR
 
-GPU_POWER_W = 700.0
-"""H100 SXM board power (NVIDIA datasheet): the energy of one baseline GPU-hour is 0.7 kWh."""
+GPU_POWER_W = float(_cost.h100().power_w)
+"""GPU power while training (W): the H100 SXM board power of `analogsim.cost.h100` (700 W, NVIDIA datasheet), so
+one baseline GPU-hour is 0.7 kWh. The framework's rate and price (`FLOPS_PER_GPU`, `USD_PER_GPU_HOUR`) are the
+paper's A100 figures; the power is the larger H100 board's, an upper-end choice for the GPU baseline."""
 HBM_PJ_PER_BYTE = 3.9 * 8
 """HBM2 access energy, about 3.9 pJ/bit (O'Connor et al., "Fine-grained DRAM", MICRO 2017)."""
 
@@ -62,6 +65,19 @@ class AnalogTraining(eqx.Module):
             "joules_per_op": self.joules_per_op,
             "cost_usd": self.cost_usd(),
         }
+
+
+def _weight_update_j(n_params: float, tokens_per_batch, cells_per_param, tech: _cost.Technology) -> float:
+    """Energy (J) of rewriting `cells_per_param` cells per parameter at every optimizer step of
+    `tokens_per_batch` tokens, over the `TOKENS_PER_PARAM * P` training tokens."""
+    steps = TOKENS_PER_PARAM * n_params / _pos("tokens_per_batch", tokens_per_batch)
+    return (
+        steps
+        * n_params
+        * _pos("update_cells_per_param", cells_per_param)
+        * float(tech.e_cell_write_fj)
+        * 1e-15
+    )
 
 
 def analog_training(
@@ -120,8 +136,7 @@ def analog_training(
     frac = float(digital_fraction)
     if not 0.0 <= frac <= 1.0:
         raise ValueError(f"digital_fraction must be in [0, 1], got {digital_fraction!r}")
-    if isinstance(d_model, bool) or not isinstance(d_model, int) or d_model < 1:
-        raise ValueError(f"d_model must be a positive integer, got {d_model!r}")
+    check_int(d_model, "d_model", minimum=1)
     p = float(_pos("n_params", n_params))
     c = float(moe_flops(p, n_experts))
     cfg = CrossbarConfig(dac=DAC(bits=bits), adc=ADC(bits=bits), tile=tuple(tile))
@@ -132,14 +147,7 @@ def analog_training(
     analog["data_movement"] = (
         n_mvm * 2 * d_model * _pos("bytes_per_value", bytes_per_value) * HBM_PJ_PER_BYTE * 1e-12
     )
-    steps = 20.0 * p / _pos("tokens_per_batch", tokens_per_batch)
-    analog["weight_update"] = (
-        steps
-        * p
-        * _pos("update_cells_per_param", update_cells_per_param)
-        * float(tech.e_cell_write_fj)
-        * 1e-15
-    )
+    analog["weight_update"] = _weight_update_j(p, tokens_per_batch, update_cells_per_param, tech)
     j_per_flop_gpu = _pos("gpu_power_w", gpu_power_w) / _pos("flops_per_gpu", flops_per_gpu)
     return AnalogTraining(
         flops=c,
