@@ -35,6 +35,8 @@ from ._paper import (
     CPU_MTBF_HOURS as CPU_MTBF_HOURS,
     FLOPS_PER_GPU as FLOPS_PER_GPU,
     FLOPS_PER_PARAM_TOKEN as FLOPS_PER_PARAM_TOKEN,
+    GPT3_PARAMS as GPT3_PARAMS,
+    GPT4_PARAMS as GPT4_PARAMS,
     GPU_MEMORY_GB as GPU_MEMORY_GB,
     GPU_MTBF_HOURS as GPU_MTBF_HOURS,
     GPU_PERF_GROWTH_PER_YEAR as GPU_PERF_GROWTH_PER_YEAR,
@@ -68,9 +70,7 @@ from ._reliability import (
 )
 from ._reproduce import (
     FIG7_GPUS as FIG7_GPUS,
-    GPT3_PARAMS as GPT3_PARAMS,
     GPT4_EXPERTS as GPT4_EXPERTS,
-    GPT4_PARAMS as GPT4_PARAMS,
     fig7_data as fig7_data,
     projection_data as projection_data,
     reproduction_table as reproduction_table,

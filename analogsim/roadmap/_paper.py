@@ -1,5 +1,5 @@
-"""The parameters of the paper's Table 3 ("Parameters impacting training costs") and the GPU growth rate of its
-Section 2.1: P. Faraboschi, E. Giles, J. Hotard, K. Owczarek, A. Wheeler, *Reducing the Barriers to Entry for
+"""The parameters of the paper's Table 3 ("Parameters impacting training costs") and the model sizes and GPU growth
+rate of its Section 2.1: P. Faraboschi, E. Giles, J. Hotard, K. Owczarek, A. Wheeler, *Reducing the Barriers to Entry for
 Foundation Model Training*, Hewlett Packard Enterprise, arXiv:2404.08811 (2024)."""
 
 GPU_MEMORY_GB = 80.0
@@ -33,5 +33,9 @@ CHECKPOINT_GB_S = 500.0
 (`FS_base_bw`)."""
 USD_PER_GPU_HOUR = 2.5
 """Price of one GPU-hour (USD; dedicated A100 cloud instances). Paper, Table 3 (`Cpgh`)."""
+GPT3_PARAMS = 175e9
+"""GPT-3's parameters (175 B), as the paper states them (Sec. 2.1)."""
+GPT4_PARAMS = 1.8e12
+"""GPT-4's parameters (1.8 T, the paper's estimate, Sec. 2.1)."""
 GPU_PERF_GROWTH_PER_YEAR = 1.69
 """GPU performance growth per year (x1.69 = +69 %/year). Paper, Sec. 2.1 (Fig. 6)."""

@@ -7,7 +7,7 @@ import equinox as eqx
 import numpy as np
 
 from ._arrays import _out, _pos
-from ._paper import FLOPS_PER_GPU, GPU_PERF_GROWTH_PER_YEAR, USD_PER_GPU_HOUR
+from ._paper import FLOPS_PER_GPU, GPT3_PARAMS, GPT4_PARAMS, GPU_PERF_GROWTH_PER_YEAR, USD_PER_GPU_HOUR
 
 
 class Scenario(eqx.Module):
@@ -42,9 +42,9 @@ def table1_scenarios() -> tuple[Scenario, Scenario, Scenario]:
 
 BASE_YEAR = 2023
 """Base year of the projection: GPT-4."""
-BASE_PARAMS = 1.8e12
-"""GPT-4's parameters (1.8 T, the paper's estimate, Sec. 2.1)."""
-PARAM_GROWTH_PER_YEAR = (1.8e12 / 175e9) ** (1.0 / 3.0)
+BASE_PARAMS = GPT4_PARAMS
+"""Parameters of the largest model in the base year: GPT-4's 1.8 T."""
+PARAM_GROWTH_PER_YEAR = (GPT4_PARAMS / GPT3_PARAMS) ** (1.0 / 3.0)
 """Largest-model growth per year, our assumption: GPT-3 (175 B, 2020) to GPT-4 (1.8 T, 2023), x2.18 per year."""
 
 

@@ -55,6 +55,7 @@ class AnalogTraining(eqx.Module):
         return self.total_j / (gpu_power_w * 3600.0) * usd_per_gpu_hour
 
     def as_dict(self) -> dict:
+        """The fields, `total_j`, `energy_ratio` and the default `cost_usd()` as a JSON-serializable dict."""
         return {
             "flops": self.flops,
             "analog_j": {k: float(v) for k, v in self.analog_j.items()},
