@@ -206,6 +206,21 @@ _ADDER_STAGE = (1.0e-9, "assumed one 1 GHz clock cycle per adder-tree stage")
 _UNCALIBRATED = (0.0, "0: not calibrated to a measured total (see module docstring)")
 
 
+def _bottom_up(name: str, input_encoding: str, ref_dac_bits: int, ref_adc_bits: int, **entries) -> Technology:
+    """A table estimated from its components, not calibrated to a measured chip total (a lower bound): int32
+    tile-sum adds in one clock cycle per adder stage, no periphery energy; `entries` give the other fields."""
+    return _table(
+        name,
+        input_encoding,
+        ref_dac_bits,
+        ref_adc_bits,
+        e_add_pj=_ADD_INT32,
+        e_periphery_pj=_UNCALIBRATED,
+        t_add_s=_ADDER_STAGE,
+        **entries,
+    )
+
+
 # --- HERMES calibration --------------------------------------------------------------------------------------------
 HERMES_TILE = (256, 256)
 HERMES_OPS_PER_MVM = 2 * 256 * 256
@@ -282,7 +297,7 @@ def pcm_hermes() -> Technology:
 def reram_neurram() -> Technology:
     """HfOx RRAM in-memory computing after NeuRRAM (Wan et al., Nature 2022): bit-serial 4-bit inputs, 8-bit
     outputs, 256x256 cores. Bottom-up estimate, not calibrated to a measured chip total (lower bound)."""
-    return _table(
+    return _bottom_up(
         "ReRAM (NeuRRAM-like, bottom-up)",
         "bit_serial",
         4,
@@ -296,13 +311,10 @@ def reram_neurram() -> Technology:
             ADCModel("walden", fom=50.0, f_corner_hz=100e6),
             "Walden 50 fJ/step: assumed for a 130 nm charge-domain neuron ADC (NeuRRAM node); not measured",
         ),
-        e_add_pj=_ADD_INT32,
         e_mul_pj=_MUL_FP32,
         e_cell_write_fj=(1.0e4, "assumed ~10 pJ per write-verify iteration of 1T1R RRAM"),
-        e_periphery_pj=_UNCALIBRATED,
         t_slot_s=(10e-9, "assumed 10 ns input pulse"),
         t_adc_s=(100e-9, "assumed 100 ns charge-domain conversion"),
-        t_add_s=_ADDER_STAGE,
         t_write_row_s=(1.0e-6, "assumed 1 us write-verify per row"),
     )
 
@@ -310,7 +322,7 @@ def reram_neurram() -> Technology:
 def gaincell_leroux() -> Technology:
     """Gain-cell (capacitive, written at run time) in-memory computing for attention after Leroux et al. 2025.
     Bottom-up order-of-magnitude estimate (not the paper's tables): cheap writes, PWM inputs, 6-bit outputs."""
-    return _table(
+    return _bottom_up(
         "gain cell (Leroux-2025-like, bottom-up)",
         "pwm",
         6,
@@ -318,12 +330,9 @@ def gaincell_leroux() -> Technology:
         e_dac_pj=(0.1, "assumed: 6-bit PWM generator"),
         e_cell_read_fj=(0.5, "assumed: ~1 fF storage node read through a transistor, ~0.5 fJ"),
         adc=(ADCModel("walden", fom=10.0, f_corner_hz=100e6), "Walden 10 fJ/step (assumed, as PCM)"),
-        e_add_pj=_ADD_INT32,
         e_mul_pj=_MUL_FP16,
         e_cell_write_fj=(10.0, "assumed: charge a ~1 fF node and its write line at ~1 V, ~10 fJ"),
-        e_periphery_pj=_UNCALIBRATED,
         t_slot_s=(0.5e-9, "assumed 0.5 ns PWM slot"),
         t_adc_s=(10e-9, "assumed 10 ns conversion"),
-        t_add_s=_ADDER_STAGE,
         t_write_row_s=(5e-9, "assumed 5 ns row write (gain cells write like SRAM/DRAM)"),
     )
