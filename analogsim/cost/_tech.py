@@ -223,12 +223,15 @@ def _bottom_up(name: str, input_encoding: str, ref_dac_bits: int, ref_adc_bits: 
 
 # --- HERMES calibration --------------------------------------------------------------------------------------------
 HERMES_TILE = (256, 256)
-HERMES_OPS_PER_MVM = 2 * 256 * 256
+"""Unit cells of one HERMES core (rows, cols). Le Gallo et al., Nature Electronics 2023."""
+HERMES_OPS_PER_MVM = 2 * HERMES_TILE[0] * HERMES_TILE[1]
+"""Operations of one full-core MVM: 2 per multiply-accumulate."""
 HERMES_TOPS_PER_W = 9.76
 """One-phase read mode, 8-bit I/O. Le Gallo et al., Nature Electronics 2023."""
 HERMES_TOPS = 63.1
 """Peak throughput of the 64 cores, one-phase read mode. Le Gallo et al., Nature Electronics 2023."""
 HERMES_CORES = 64
+"""Cores of the HERMES chip. Le Gallo et al., Nature Electronics 2023."""
 HERMES_MVM_ENERGY_PJ = HERMES_OPS_PER_MVM / (HERMES_TOPS_PER_W * 1e12) * 1e12
 """13,429 pJ: one 256x256 8-bit MVM on one core."""
 HERMES_MVM_TIME_S = HERMES_OPS_PER_MVM / (HERMES_TOPS * 1e12 / HERMES_CORES)
