@@ -1,20 +1,25 @@
 """Energy and time of analog in-memory computing, counted from the shapes that run and priced by technology tables
 with a source for every number; digital baselines (A100, H100, H200, this CPU) priced by a roofline.
 
-Typical use::
+Typical use:
 
-    import analogsim as asim
-    from analogsim import cost
-    cfg = asim.CrossbarConfig(dac=asim.DAC(bits=8), adc=asim.ADC(bits=8), tile=(256, 256))
-    layers = [cost.count_mvm((4096, 1024), cfg, batch=128, name="fc1"),
-              cost.count_mvm((1024, 4096), cfg, batch=128, name="fc2")]
-    rows, total = cost.price_all(layers, cost.pcm_hermes())
-    total.total_j, total.tops_per_w, total.energy_j["adc"]
-    cost.compare(layers, cost.pcm_hermes(), cost.h100())["total"]["energy_ratio"]
+```python
+import analogsim as asim
+from analogsim import cost
+
+cfg = asim.CrossbarConfig(dac=asim.DAC(bits=8), adc=asim.ADC(bits=8), tile=(256, 256))
+layers = [
+    cost.count_mvm((4096, 1024), cfg, batch=128, name="fc1"),
+    cost.count_mvm((1024, 4096), cfg, batch=128, name="fc2"),
+]
+rows, total = cost.price_all(layers, cost.pcm_hermes())
+total.total_j, total.tops_per_w, total.energy_j["adc"]
+cost.compare(layers, cost.pcm_hermes(), cost.h100())["total"]["energy_ratio"]
+```
 
 Other packages price their workloads the same way: pass the (out, in) shape of every analog matrix product they run
-to :func:`count_mvm` with a batch (replicas, chains, tokens), or :func:`count_crossbars` on a model holding
-``Crossbar`` leaves.
+to `count_mvm` with a batch (replicas, chains, tokens), or `count_crossbars` on a model holding `analogsim.Crossbar`
+leaves.
 """
 
 from ._counts import (
@@ -38,6 +43,7 @@ from ._price import (
     Cost as Cost,
     DigitalCost as DigitalCost,
     compare as compare,
+    hermes_mvm as hermes_mvm,
     price as price,
     price_all as price_all,
     price_digital as price_digital,
@@ -52,13 +58,3 @@ from ._tech import (
     pcm_hermes as pcm_hermes,
     reram_neurram as reram_neurram,
 )
-
-
-def hermes_mvm(tech: Technology | None = None) -> Cost:
-    """Price one 256x256 MVM with 8-bit DAC and ADC on 256x256 tiles (IBM HERMES's core) on ``tech`` (default
-    :func:`pcm_hermes`)."""
-    from .._config import CrossbarConfig
-    from .._converters import ADC, DAC
-
-    cfg = CrossbarConfig(dac=DAC(bits=8), adc=ADC(bits=8), tile=(256, 256))
-    return price(count_mvm((256, 256), cfg, batch=1, name="256x256 8-bit MVM"), tech or pcm_hermes())

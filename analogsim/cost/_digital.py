@@ -1,31 +1,35 @@
-"""Digital baselines priced per FLOP and per byte moved: roofline time ``max(FLOPs / rate, bytes / bandwidth)`` and
-energy ``power * time`` (the board draws its rated power while busy: an upper-end assumption for GPUs)."""
+"""Digital baselines priced per FLOP and per byte moved: roofline time `max(FLOPs / rate, bytes / bandwidth)` and
+energy `power * time` (the board draws its rated power while busy: an upper-end assumption for GPUs)."""
 
 from __future__ import annotations
 
-import math
 import os
 
 import equinox as eqx
+import jax
+import jax.numpy as jnp
 
 from .._timing import median_time
+from .._validate import check_int
+from ._check import _positive
 
 CPU_POWER_W = 65.0
 """The package power assumed for this machine's CPU wherever a measured CPU time is turned into joules (the digital
 baselines of the cost model, the k-SAT benchmark, the EBM sampler). Not measurable from user space portably: 65 W is
-a common desktop package TDP, an assumption; pass your own figure where a function takes ``power_w``."""
+a common desktop package TDP, an assumption; pass your own figure where a function takes `power_w`."""
 
 
 class DigitalDevice(eqx.Module):
-    """A digital processor for the roofline model.
+    """A digital processor for the roofline model. Presets: `a100`, `h100`, `h200`, `measure_cpu`.
 
-    Attributes:
-        name: label.
-        flops_per_s: dense matrix-multiply rate (FLOP/s) at the baseline precision.
-        bytes_per_s: memory bandwidth (B/s).
-        power_w: power while busy (W).
-        bytes_per_element: bytes per weight/activation at that precision (2 for bf16).
-        sources: field -> source.
+    **Arguments:**
+
+    - `name`: label.
+    - `flops_per_s`: dense matrix-multiply rate (FLOP/s) at the baseline precision.
+    - `bytes_per_s`: memory bandwidth (B/s).
+    - `power_w`: power while busy (W).
+    - `bytes_per_element`: bytes per weight/activation at that precision (2 for bf16).
+    - `sources`: `(field, source)` pairs.
     """
 
     name: str = eqx.field(static=True)
@@ -37,21 +41,16 @@ class DigitalDevice(eqx.Module):
 
     def __check_init__(self):
         for f in ("flops_per_s", "bytes_per_s", "power_w"):
-            v = getattr(self, f)
-            try:
-                ok = math.isfinite(float(v)) and float(v) > 0
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
-                raise ValueError(f"DigitalDevice {f} must be finite and > 0, got {v!r}")
-        if isinstance(self.bytes_per_element, bool) or not isinstance(self.bytes_per_element, int):
-            raise ValueError(f"bytes_per_element must be a positive integer, got {self.bytes_per_element!r}")
-        if self.bytes_per_element < 1:
-            raise ValueError(f"bytes_per_element must be a positive integer, got {self.bytes_per_element!r}")
+            _positive(f"DigitalDevice {f}", getattr(self, f))
+        check_int(self.bytes_per_element, "bytes_per_element", minimum=1)
 
     def roofline(self, flops: float, bytes_moved: float) -> tuple[float, str]:
-        """``(time_s, bound)``: ``max(flops / rate, bytes / bandwidth)`` and which term wins (``"compute"`` or
-        ``"memory"``)."""
+        """Roofline time of `flops` FLOP moving `bytes_moved` bytes.
+
+        **Returns:**
+
+        `(time_s, bound)`: `max(flops / rate, bytes / bandwidth)` and which term wins (`"compute"` or `"memory"`).
+        """
         if not (flops >= 0 and bytes_moved >= 0):
             raise ValueError(f"flops and bytes must be >= 0, got {flops!r}, {bytes_moved!r}")
         tc = flops / float(self.flops_per_s)
@@ -59,6 +58,7 @@ class DigitalDevice(eqx.Module):
         return (tc, "compute") if tc >= tm else (tm, "memory")
 
     def source(self, field: str) -> str:
+        """Where the number of `field` comes from (`"not documented"` if the device does not say)."""
         return dict(self.sources).get(field, "not documented")
 
 
@@ -92,19 +92,21 @@ def h200() -> DigitalDevice:
 
 
 def measure_cpu(*, power_w: float = CPU_POWER_W, n: int = 512, repeats: int = 5) -> DigitalDevice:
-    """This machine's CPU, measured with JAX: the float32 matmul rate of an ``n x n`` by ``n x n`` product and the
-    bandwidth of a 32 MB array update (read + write), medians of ``repeats`` warm runs.
+    """This machine's CPU, measured with JAX: the float32 matmul rate of an `n x n` by `n x n` product and the
+    bandwidth of a 32 MB array update (read + write), medians of `repeats` warm runs (`analogsim.timing`).
 
-    ``power_w`` defaults to the assumed :data:`CPU_POWER_W`; pass your own. Numbers depend on the machine load at
-    the time.
+    **Arguments:**
+
+    - `power_w`: the package power (W) while busy; default the assumed `CPU_POWER_W`.
+    - `n`: matrix side of the matmul, at least 16.
+    - `repeats`: timed runs of each kernel.
+
+    **Returns:**
+
+    A `DigitalDevice` with the measured rates. They depend on the machine load at the time.
     """
-    import jax
-    import jax.numpy as jnp
-
-    if isinstance(n, bool) or not isinstance(n, int) or n < 16:
-        raise ValueError(f"n must be an integer >= 16, got {n!r}")
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"repeats must be an integer >= 1, got {repeats!r}")
+    check_int(n, "n", minimum=16)
+    check_int(repeats, "repeats", minimum=1)
     a = jnp.ones((n, n), jnp.float32)
     big = jnp.ones((8 * 2**20,), jnp.float32)
     mm = jax.jit(lambda x: x @ x)
@@ -119,5 +121,9 @@ def measure_cpu(*, power_w: float = CPU_POWER_W, n: int = 512, repeats: int = 5)
         bw,
         power_w,
         bytes_per_element=4,
-        sources=(("flops_per_s", src), ("bytes_per_s", src), ("power_w", f"assumed {power_w:g} W package power")),
+        sources=(
+            ("flops_per_s", src),
+            ("bytes_per_s", src),
+            ("power_w", f"assumed {power_w:g} W package power"),
+        ),
     )

@@ -6,26 +6,30 @@ import math
 
 import equinox as eqx
 
-from ._counts import MVMCount
+from .._config import CrossbarConfig
+from .._converters import ADC, DAC
+from ._counts import MVMCount, count_mvm
 from ._digital import DigitalDevice
-from ._tech import Technology
+from ._tech import HERMES_TILE, Technology, pcm_hermes
 
 COMPONENTS = ("dac", "array", "adc", "digital", "write", "periphery")
 """Energy components, in the order of the stacked bars."""
 
 
 class Cost(eqx.Module):
-    """Energy and time of one counted MVM (or a total over several, ``name="total"``).
+    """Energy and time of one counted MVM (or a total over several, `name="total"`), as returned by `price` and
+    `price_all`.
 
-    Attributes:
-        name: label.
-        energy_j: component -> joules (keys :data:`COMPONENTS`).
-        ops: operations (2 per MAC).
-        latency_s: time from the first input to the last output of one vector (tiles in parallel, the tile partial
-            sums through an adder tree, the dynamic array written first).
-        time_s: time for the whole batch with tile reads pipelined (a new input vector enters every
-            ``max(input window, conversion)``).
-        cell_pulses: cells x pulses of the array reads.
+    **Attributes:**
+
+    - `name`: label.
+    - `energy_j`: component -> joules (keys `COMPONENTS`).
+    - `ops`: operations (2 per MAC).
+    - `latency_s`: time (s) from the first input to the last output of one vector (tiles in parallel, the tile
+      partial sums through an adder tree, the dynamic array written first).
+    - `time_s`: time (s) for the whole batch with tile reads pipelined (a new input vector enters every
+      `max(input window, conversion)`).
+    - `cell_pulses`: cells x pulses of the array reads.
     """
 
     name: str = eqx.field(static=True)
@@ -37,17 +41,21 @@ class Cost(eqx.Module):
 
     @property
     def total_j(self) -> float:
+        """Energy (J) summed over the components."""
         return float(sum(self.energy_j.values()))
 
     @property
     def tops_per_w(self) -> float:
+        """Operations per joule, in TOPS/W (`inf` at zero energy)."""
         return self.ops / self.total_j / 1e12 if self.total_j > 0 else math.inf
 
     @property
     def throughput_ops_per_s(self) -> float:
+        """Operations per second over the whole batch."""
         return self.ops / self.time_s
 
     def as_dict(self) -> dict:
+        """The fields and properties as a JSON-serializable dict."""
         return {
             "name": self.name,
             "energy_j": {k: float(v) for k, v in self.energy_j.items()},
@@ -61,17 +69,30 @@ class Cost(eqx.Module):
         }
 
 
-def price(mvm: MVMCount, tech: Technology) -> Cost:
-    """Energy and time of one counted MVM on ``tech``.
-
-    Energy: DAC conversions x ``dac_energy(bits)``; cell reads x ``cell_read_energy(bits)``; ADC conversions x the
-    figure-of-merit energy at ``bits`` and ``1 / t_convert``; tile-sum adds and rescale multiplies; dynamic cell
-    writes; periphery per tile MVM. Time: all tiles of the matrix work in parallel (weight-stationary, one physical
-    tile each), so one vector takes ``t_input + t_convert + ceil(log2 n_in_tiles) t_add`` (+ the dynamic write of
-    ``rows`` rows per rewrite); a batch is pipelined at one vector per ``max(t_input, t_convert)``.
-    """
+def _check_mvm(mvm, fn: str) -> None:
     if not isinstance(mvm, MVMCount):
-        raise ValueError(f"price() takes an MVMCount from count_mvm, got {type(mvm).__name__}")
+        raise ValueError(f"{fn}() takes an MVMCount from count_mvm, got {type(mvm).__name__}")
+
+
+def price(mvm: MVMCount, tech: Technology) -> Cost:
+    """Energy and time of one counted MVM on `tech`.
+
+    Energy: DAC conversions x `dac_energy_pj(bits)`; cell reads x `cell_read_energy_fj(bits)`; ADC conversions x
+    the figure-of-merit energy at `bits` and `1 / t_convert`; tile-sum adds and rescale multiplies; dynamic cell
+    writes; periphery per tile MVM. Time: all tiles of the matrix work in parallel (weight-stationary, one physical
+    tile each), so one vector takes `t_input + t_convert + ceil(log2 n_in_tiles) t_add` (+ the dynamic write of
+    `rows` rows per rewrite); a batch is pipelined at one vector per `max(t_input, t_convert)`.
+
+    **Arguments:**
+
+    - `mvm`: an `MVMCount` from `count_mvm`.
+    - `tech`: the `Technology` table.
+
+    **Returns:**
+
+    A `Cost`.
+    """
+    _check_mvm(mvm, "price")
     if not isinstance(tech, Technology):
         raise ValueError(f"tech must be an analogsim.cost.Technology, got {type(tech).__name__}")
     c = mvm.counts
@@ -121,7 +142,18 @@ def price_all(mvms, tech: Technology) -> tuple[list[Cost], Cost]:
 
 
 class DigitalCost(eqx.Module):
-    """Roofline price of the same MVM on a digital device."""
+    """Roofline price of the same MVM on a digital device, as returned by `price_digital`.
+
+    **Attributes:**
+
+    - `name`: label of the MVM.
+    - `device`: name of the `DigitalDevice`.
+    - `flops`: floating-point operations (2 per MAC).
+    - `bytes_moved`: bytes read and written.
+    - `time_s`: roofline time (s).
+    - `energy_j`: `power * time` (J).
+    - `bound`: `"compute"` or `"memory"`, whichever term sets the time.
+    """
 
     name: str = eqx.field(static=True)
     device: str = eqx.field(static=True)
@@ -132,6 +164,7 @@ class DigitalCost(eqx.Module):
     bound: str = eqx.field(static=True)
 
     def as_dict(self) -> dict:
+        """The fields as a JSON-serializable dict (`bytes_moved` under `"bytes"`)."""
         return {
             "name": self.name,
             "device": self.device,
@@ -144,11 +177,10 @@ class DigitalCost(eqx.Module):
 
 
 def price_digital(mvm: MVMCount, device: DigitalDevice) -> DigitalCost:
-    """The same matrix product on ``device``: ``2 out in batch`` FLOPs; bytes = weights once plus inputs and
-    outputs (``(out in + batch (in + out)) * bytes_per_element``; a dynamic matrix is read from memory as well);
-    roofline time; energy ``power * time``."""
-    if not isinstance(mvm, MVMCount):
-        raise ValueError(f"price_digital() takes an MVMCount from count_mvm, got {type(mvm).__name__}")
+    """The same matrix product on `device`: `2 out in batch` FLOPs; bytes = weights once plus inputs and outputs
+    (`(out in + batch (in + out)) * bytes_per_element`; a dynamic matrix is read from memory as well); roofline
+    time; energy `power * time`."""
+    _check_mvm(mvm, "price_digital")
     if not isinstance(device, DigitalDevice):
         raise ValueError(f"device must be an analogsim.cost.DigitalDevice, got {type(device).__name__}")
     out, n_in = mvm.shape
@@ -168,7 +200,13 @@ def price_digital(mvm: MVMCount, device: DigitalDevice) -> DigitalCost:
 
 def compare(mvms, tech: Technology, device: DigitalDevice) -> dict:
     """Per-layer and total analog vs digital: energy, time and ratios (analog / digital; below 1 means analog wins).
-    Returns a JSON-serializable dict with ``"layers"`` and ``"total"``."""
+
+    **Returns:**
+
+    A JSON-serializable dict: `"technology"`, `"device"`, `"layers"` (one dict per MVM: the `Cost.as_dict` fields
+    plus `"digital_energy_j"`, `"digital_time_s"`, `"energy_ratio"`, `"time_ratio"`, `"digital_bound"`) and
+    `"total"` (the same for the sum, without `"digital_bound"`).
+    """
     mvms = list(mvms)
     rows, tot = price_all(mvms, tech)
     dig = [price_digital(m, device) for m in mvms]
@@ -187,3 +225,10 @@ def compare(mvms, tech: Technology, device: DigitalDevice) -> dict:
     ]
     total = row(tot, sum(d.energy_j for d in dig), sum(d.time_s for d in dig))
     return {"technology": tech.name, "device": device.name, "layers": layers, "total": total}
+
+
+def hermes_mvm(tech: Technology | None = None) -> Cost:
+    """Price one 256x256 MVM with 8-bit DAC and ADC on 256x256 tiles (IBM HERMES's core) on `tech` (default
+    `pcm_hermes()`)."""
+    cfg = CrossbarConfig(dac=DAC(bits=8), adc=ADC(bits=8), tile=HERMES_TILE)
+    return price(count_mvm(HERMES_TILE, cfg, batch=1, name="256x256 8-bit MVM"), tech or pcm_hermes())

@@ -1,54 +1,76 @@
-"""The paper's analytical LLM-training cost framework (Faraboschi et al., arXiv:2404.08811), extended with the
-revolutionary (analog in-memory computing) scenario priced by :mod:`analogsim.cost`."""
+"""The analytical LLM-training cost framework of P. Faraboschi, E. Giles, J. Hotard, K. Owczarek and A. Wheeler,
+*Reducing the Barriers to Entry for Foundation Model Training* (Hewlett Packard Enterprise, arXiv:2404.08811, 2024),
+extended with its revolutionary (analog in-memory computing) scenario priced by `analogsim.cost`.
 
-from ._framework import (
-    BASE_PARAMS as BASE_PARAMS,
-    BASE_YEAR as BASE_YEAR,
+- Table 3 parameters (`GPU_MTBF_HOURS`, `FLOPS_PER_GPU`, ...) and the GPU growth rate of Sec. 2.1;
+- training compute and its GPU cost (`training_flops`, `moe_flops`, `gpu_hours`, `training_cost_usd`);
+- failures, checkpoints and speedup (`mtti_hours`, `k_of_n_mtti_hours`, `daly_interval_hours`,
+  `expected_wall_hours`, `amdahl_speedup`): the paper states their inputs and results, not their formulas, so
+  these are the standard models each docstring names;
+- the system and a training run on it (`TrainingSystem`, `baseline`, `optimized`, `time_to_train`: Fig. 7);
+- the projection by year (`Scenario`, `table1_scenarios`, `project_cost_usd`: Table 1, Fig. 5);
+- every figure the paper states next to the framework's value (`reproduction_table`, `summary`);
+- the revolutionary scenario (`analog_training`).
+
+Every function takes and returns float64 NumPy values (or Python floats) and broadcasts, so a sweep is one call.
+
+```python
+from analogsim import roadmap
+
+run = roadmap.time_to_train(1.8e12, 50_000, roadmap.optimized(), n_experts=8)
+run.wall_days, run.cost_usd
+roadmap.saving_at(50_000)  # baseline over optimized wall time: the paper's "about 2x"
+```
+"""
+
+from ._compute import (
+    empirical_flops as empirical_flops,
+    gpu_hours as gpu_hours,
+    moe_flops as moe_flops,
+    training_cost_usd as training_cost_usd,
+    training_flops as training_flops,
+)
+from ._paper import (
     CHECKPOINT_GB_S as CHECKPOINT_GB_S,
     CPU_MTBF_HOURS as CPU_MTBF_HOURS,
     FLOPS_PER_GPU as FLOPS_PER_GPU,
     FLOPS_PER_PARAM_TOKEN as FLOPS_PER_PARAM_TOKEN,
+    GPT3_PARAMS as GPT3_PARAMS,
+    GPT4_PARAMS as GPT4_PARAMS,
     GPU_MEMORY_GB as GPU_MEMORY_GB,
     GPU_MTBF_HOURS as GPU_MTBF_HOURS,
     GPU_PERF_GROWTH_PER_YEAR as GPU_PERF_GROWTH_PER_YEAR,
     GPUS_PER_CPU as GPUS_PER_CPU,
     GROUP_RECOVERY_HOURS as GROUP_RECOVERY_HOURS,
     N_GROUPS as N_GROUPS,
-    PARAM_GROWTH_PER_YEAR as PARAM_GROWTH_PER_YEAR,
     SEQUENTIAL_FRACTION as SEQUENTIAL_FRACTION,
     TOKEN_SCALING_EXPONENT as TOKEN_SCALING_EXPONENT,
     TOKENS_PER_PARAM as TOKENS_PER_PARAM,
     TOLERATED_GROUPS as TOLERATED_GROUPS,
     USD_PER_GPU_HOUR as USD_PER_GPU_HOUR,
+)
+from ._projection import (
+    BASE_PARAMS as BASE_PARAMS,
+    BASE_YEAR as BASE_YEAR,
+    PARAM_GROWTH_PER_YEAR as PARAM_GROWTH_PER_YEAR,
     Scenario as Scenario,
-    TrainingRun as TrainingRun,
-    TrainingSystem as TrainingSystem,
+    implied_param_growth as implied_param_growth,
+    project_cost_usd as project_cost_usd,
+    table1_scenarios as table1_scenarios,
+)
+from ._reliability import (
     amdahl_speedup as amdahl_speedup,
-    amdahl_unit_gpus as amdahl_unit_gpus,
-    baseline as baseline,
     checkpoint_hours as checkpoint_hours,
     daly_interval_hours as daly_interval_hours,
-    empirical_flops as empirical_flops,
     expected_wall_hours as expected_wall_hours,
-    gpu_hours as gpu_hours,
-    implied_param_growth as implied_param_growth,
     k_of_n_mtti_hours as k_of_n_mtti_hours,
-    moe_flops as moe_flops,
     mtti_hours as mtti_hours,
-    optimized as optimized,
-    project_cost_usd as project_cost_usd,
     system_mtti_hours as system_mtti_hours,
-    table1_scenarios as table1_scenarios,
-    time_to_train as time_to_train,
-    training_cost_usd as training_cost_usd,
-    training_flops as training_flops,
     young_interval_hours as young_interval_hours,
 )
 from ._reproduce import (
     FIG7_GPUS as FIG7_GPUS,
-    GPT3_PARAMS as GPT3_PARAMS,
     GPT4_EXPERTS as GPT4_EXPERTS,
-    GPT4_PARAMS as GPT4_PARAMS,
     fig7_data as fig7_data,
     projection_data as projection_data,
     reproduction_table as reproduction_table,
@@ -60,4 +82,12 @@ from ._revolutionary import (
     AnalogTraining as AnalogTraining,
     analog_training as analog_training,
     energy_kwh as energy_kwh,
+)
+from ._system import (
+    TrainingRun as TrainingRun,
+    TrainingSystem as TrainingSystem,
+    amdahl_unit_gpus as amdahl_unit_gpus,
+    baseline as baseline,
+    optimized as optimized,
+    time_to_train as time_to_train,
 )
