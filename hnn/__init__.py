@@ -26,6 +26,7 @@ from ._hardware import (
 )
 from ._method import (
     AbstractMethod as AbstractMethod,
+    AbstractParallelHopfield as AbstractParallelHopfield,
     AnalogHopfield as AnalogHopfield,
     AnalogNetwork as AnalogNetwork,
     HighOrderHopfield as HighOrderHopfield,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import equinox as eqx
 import numpy as np
 
 import analogsim as asim
 from analogsim import cost
 
 from ._cnf import CNF
-from ._method.analog import _count_adc, default_analog_config, literal_matrix
+from ._method.analog import count_configs, default_analog_config, literal_matrix
 
 
 def analog_step_mvms(cnf: CNF, config: asim.CrossbarConfig | None = None, *, replicas: int = 1) -> list:
@@ -19,10 +18,7 @@ def analog_step_mvms(cnf: CNF, config: asim.CrossbarConfig | None = None, *, rep
     config = config or default_analog_config()
     L = literal_matrix(cnf)
     m, two_n = L.shape
-    k_max = max(int(L.sum(axis=1).max()) if L.size else 1, 1)
-    d_max = max(int(L.sum(axis=0).max()) if L.size else 1, 1)
-    fwd = eqx.tree_at(lambda c: c.adc, config, _count_adc(k_max))
-    bwd = eqx.tree_at(lambda c: c.adc, config, _count_adc(d_max))
+    fwd, bwd = count_configs(L, config)
     return [
         cost.count_mvm((m, two_n), fwd, batch=replicas, name="forward: true literals per clause"),
         cost.count_mvm((two_n, m), bwd, batch=2 * replicas, name="backward: make and break"),
