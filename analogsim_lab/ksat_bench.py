@@ -62,7 +62,7 @@ def generated_set(n_vars: int, count: int, seed: int, alpha: float = 4.26):
     while len(out) < count and i < 20 * count:
         cnf = random_ksat(jr.key(seed * 100_000 + i), n_vars, int(round(alpha * n_vars)), 3)
         i += 1
-        if solve(cnf, method="cadical", timeout_s=60).status == "satisfied":
+        if solve(cnf, method="cadical", timeout_s=60).satisfied:
             out.append(cnf)
     return out
 

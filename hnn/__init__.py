@@ -40,4 +40,10 @@ from ._method import (
 from ._metrics import tts99 as tts99, tts_quantiles as tts_quantiles
 from ._network import HighOrderNetwork as HighOrderNetwork
 from ._qubo import QUBO as QUBO, qubo_energy as qubo_energy, rosenberg as rosenberg
-from ._solve import METHODS as METHODS, Solution as Solution, get_method as get_method, solve as solve
+from ._solve import (
+    METHODS as METHODS,
+    RESULTS as RESULTS,
+    Solution as Solution,
+    get_method as get_method,
+    solve as solve,
+)

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from ._cnf import DimacsError, read_dimacs_report
-from ._solve import METHODS, solve
+from ._solve import METHODS, RESULTS, solve
 
 DEFAULT_METHOD = "probsat"
 
@@ -65,11 +65,11 @@ def main(argv=None) -> int:
         timeout_s=args.timeout,
     )
     print(f"c steps {sol.steps} flips {sol.flips} time {sol.wall_time_s:.3f} s")
-    if sol.status == "satisfied":
+    if sol.status == RESULTS.satisfied:
         print("s SATISFIABLE")
         print("\n".join(_model_lines(sol.assignment)))
         code = 10
-    elif sol.status == "unsatisfiable":
+    elif sol.status == RESULTS.unsatisfiable:
         print("s UNSATISFIABLE")
         code = 20
     else:
