@@ -1,13 +1,11 @@
 """High-order Hopfield networks that solve k-SAT natively, with digital baselines (probSAT, WalkSAT, a quadratized
 QUBO twin, CaDiCaL) and time-to-solution metrics."""
 
-from ._cnf import (
-    CNF as CNF,
+from ._cnf import CNF as CNF, planted_ksat as planted_ksat, random_ksat as random_ksat
+from ._dimacs import (
     DimacsError as DimacsError,
     DimacsReport as DimacsReport,
     parse_dimacs as parse_dimacs,
-    planted_ksat as planted_ksat,
-    random_ksat as random_ksat,
     read_dimacs as read_dimacs,
     read_dimacs_report as read_dimacs_report,
     write_dimacs as write_dimacs,

@@ -30,11 +30,11 @@ from .._cnf import CNF
 from .._energy import energy
 from .base import AbstractParallelHopfield, StepInfo, seed_lanes
 
-__all__ = ["AnalogHopfield", "AnalogNetwork", "literal_matrix", "default_analog_config", "count_configs"]
+__all__ = ["AnalogHopfield", "AnalogNetwork", "literal_matrix", "default_analog_config"]
 
 
 def literal_matrix(cnf: CNF) -> np.ndarray:
-    """The clause-literal incidence matrix (m, 2 n) in {0, 1}: column v is `x_v`, column n + v is `not x_v`."""
+    """The clause-literal incidence matrix `(m, 2 n)` in {0, 1}: column `v` is `x_v`, column `n + v` is `not x_v`."""
     clauses = np.asarray(cnf.clauses)
     m, n = clauses.shape[0], cnf.n_vars
     L = np.zeros((m, 2 * n), np.float32)
@@ -50,7 +50,7 @@ def _count_adc(max_count: int) -> asim.ADC:
     return asim.ADC(bits=bits, bound=float(2 ** (bits - 1) - 1))
 
 
-def count_configs(
+def _count_configs(
     L: np.ndarray, config: asim.CrossbarConfig
 ) -> tuple[asim.CrossbarConfig, asim.CrossbarConfig]:
     """The configurations of the forward array (`L`) and the backward array (`L^T`): `config` with only its ADC
@@ -76,7 +76,14 @@ def default_analog_config(device: asim.devices.AbstractDevice | None = None) -> 
 
 
 class AnalogNetwork(eqx.Module):
-    """The two programmed crossbars of one CNF (forward `L`, backward `L^T`) at a time after programming."""
+    """The two programmed crossbars of one CNF (forward `L`, backward `L^T`) at a time after programming.
+
+    **Attributes:**
+
+    - `forward_xb`: the crossbar of the clause-literal matrix `L` (clauses x 2 n_vars).
+    - `backward_xb`: the crossbar of `L^T`.
+    - `n_vars`, `n_clauses`: the formula's sizes.
+    """
 
     forward_xb: asim.Crossbar
     backward_xb: asim.Crossbar
@@ -85,9 +92,18 @@ class AnalogNetwork(eqx.Module):
 
     @classmethod
     def build(cls, cnf: CNF, config: asim.CrossbarConfig, *, key, t_seconds: float = 0.0) -> AnalogNetwork:
+        """Programs the two arrays of `cnf`.
+
+        **Arguments:**
+
+        - `cnf`: the formula.
+        - `config`: the crossbar configuration; its ADC is replaced per array by one level per count.
+        - `key`: PRNG key of the programming (and of the aging to `t_seconds`).
+        - `t_seconds`: the time after programming at which the arrays are read, in s.
+        """
         L = literal_matrix(cnf)
         kf, kb, kft, kbt = jr.split(key, 4)
-        fwd_cfg, bwd_cfg = count_configs(L, config)
+        fwd_cfg, bwd_cfg = _count_configs(L, config)
         fwd = asim.program(jnp.asarray(L), fwd_cfg, key=kf)
         bwd = asim.program(jnp.asarray(L.T), bwd_cfg, key=kb)
         if t_seconds:
@@ -96,7 +112,8 @@ class AnalogNetwork(eqx.Module):
         return cls(fwd, bwd, cnf.n_vars, L.shape[0])
 
     def counts(self, x: Int[Array, "r n"], *, key) -> tuple[Array, Array, Array]:
-        """Analog true-literal counts per clause (r, m) and make/break per variable (r, n) for assignments x."""
+        """Analog true-literal counts per clause `(r, m)` and make/break per variable `(r, n)` for the 0/1
+        assignments `x` `(r, n)`; `key` draws the read noise of both MVMs."""
         k1, k2 = jr.split(key)
         xf = x.astype(jnp.float32)
         lits = jnp.concatenate([xf, 1.0 - xf], axis=1)  # (r, 2n)
@@ -119,7 +136,9 @@ class AnalogProblem(eqx.Module):
 
 
 class AnalogState(NamedTuple):
-    """**Attributes:**
+    """The state of `AnalogHopfield`.
+
+    **Attributes:**
 
     - `x`: replica-major assignments `(replicas, n_vars)`, int8 0/1.
     - `unsat`: the exact unsatisfied-clause count of `x`, carried so each step counts it once.

@@ -15,7 +15,9 @@ __all__ = ["HighOrderHopfield"]
 
 
 class HopfieldState(NamedTuple):
-    """**Attributes:**
+    """The state of `HighOrderHopfield`.
+
+    **Attributes:**
 
     - `x`: replica-minor assignments `(n_vars, replicas)`, 0/1 in the network's count dtype.
     - `lanes`: the per-neuron `xorshift32` states, same shape.

@@ -74,7 +74,9 @@ class QuboProblem(eqx.Module):
 
 
 class QuboState(NamedTuple):
-    """**Attributes:**
+    """The state of `QuadratizedHopfield`.
+
+    **Attributes:**
 
     - `s`: original then auxiliary variables, replica-minor `(n_vars + n_aux, replicas)`, int8 0/1.
     - `lanes`: the per-neuron `xorshift32` states, same shape.
