@@ -7,6 +7,11 @@ parallel sweeps for the Hopfield networks), median TTS99 in seconds (steps times
 the batched run divided by the number of replicas, i.e. the CPU time of one replica's steps, crediting the CPU with
 perfect batching), and throughput in variable updates per second (neuron update evaluations summed over replicas,
 divided by the wall time of warm runs). CaDiCaL rows report its wall time per instance as TTS in seconds.
+
+Timing: each `hnn.solve` run is timed once, by `solve` itself (`Solution.wall_time_s`), after one short warm-up run
+per method and instance set has compiled the loop; the row's seconds are the median over instances. The median
+timer `analogsim.timing` does not apply here: a run is a long stochastic search whose length is the measurement, and
+repeating it to take a median would multiply the benchmark's time by the repeats.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Callable
 import jax.random as jr
 import numpy as np
 
+from analogsim.cost import CPU_POWER_W
 from hnn import analog_step_cost, energy_to_solution_j, random_ksat, read_dimacs, solve, tts99, tts_quantiles
 
 UNITS = {
@@ -32,8 +38,8 @@ UNITS = {
 
 
 def find_satlib() -> pathlib.Path | None:
-    """The SATLIB directory: ``$HNN_SATLIB``, else ``shared/data/satlib`` beside the working directory or beside
-    the source checkout; None if there is none (then only generated instances are used)."""
+    """The SATLIB directory: `$HNN_SATLIB`, else `shared/data/satlib` beside the working directory or beside the
+    source checkout; None if there is none (then only generated instances are used)."""
     candidates = []
     if os.environ.get("HNN_SATLIB"):
         candidates.append(pathlib.Path(os.environ["HNN_SATLIB"]))
@@ -46,7 +52,9 @@ def find_satlib() -> pathlib.Path | None:
     return None
 
 
-def satlib_set(name: str, count: int, root: pathlib.Path | None = None):
+def satlib_set(name: str, count: int, root: pathlib.Path | None = None) -> list:
+    """The first `count` instances (in file-name order) of the SATLIB set `name` (e.g. `"uf20"`) under `root`
+    (default: `find_satlib()`), as `hnn.CNF`s; raises `FileNotFoundError` when there is no SATLIB directory."""
     root = root or find_satlib()
     if root is None:
         raise FileNotFoundError(
@@ -56,13 +64,14 @@ def satlib_set(name: str, count: int, root: pathlib.Path | None = None):
     return [read_dimacs(f) for f in files]
 
 
-def generated_set(n_vars: int, count: int, seed: int, alpha: float = 4.26):
-    """Uniform random 3-SAT at `alpha`, keeping only instances CaDiCaL certifies satisfiable."""
+def generated_set(n_vars: int, count: int, seed: int, alpha: float = 4.26) -> list:
+    """`count` uniform random 3-SAT instances of `n_vars` variables at clause density `alpha`, keeping only those
+    that CaDiCaL certifies satisfiable (at most `20 * count` are drawn)."""
     out, i = [], 0
     while len(out) < count and i < 20 * count:
         cnf = random_ksat(jr.key(seed * 100_000 + i), n_vars, int(round(alpha * n_vars)), 3)
         i += 1
-        if solve(cnf, method="cadical", timeout_s=60).status == "satisfied":
+        if solve(cnf, method="cadical", timeout_s=60).satisfied:
             out.append(cnf)
     return out
 
@@ -71,16 +80,23 @@ def _finite(v):
     return float(v) if np.isfinite(v) else None
 
 
-CPU_POWER_W = 65.0
-"""Assumed package power of the CPU that runs the digital methods (the same figure `analogsim.cost.measure_cpu`
-assumes); energy-to-solution of a digital method is its TTS99 in seconds times this."""
-
-
 def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
-    """One benchmark row for `method` (a name or an `hnn.AbstractMethod`) over `instances`.
+    """One benchmark row for `method` over `instances`.
 
-    Energy to solution: for `analog`, TTS99 steps times the energy of one step priced by `analogsim.cost` (PCM
-    calibrated to IBM HERMES); for the digital methods, TTS99 seconds on this CPU times `CPU_POWER_W`.
+    **Arguments:**
+
+    - `method`: a name in `hnn.METHODS` or an `hnn.AbstractMethod`.
+    - `instances`: the `hnn.CNF`s of one set.
+    - `replicas`: independent replicas per instance (the TTS99 sample).
+    - `budget`: the step budget of each run.
+    - `seed`: instance `i` runs with key `jr.key(seed + i)`.
+
+    **Returns:**
+
+    A dict with `instances`, `solved`, `median_tts99_steps`, `q90_tts99_steps`, `median_tts99_s`, `updates_per_s`
+    and `energy_to_solution_j` (None where nothing was solved). Energy to solution: for `analog`, TTS99 steps times
+    the energy of one step priced by `analogsim.cost` (PCM calibrated to IBM HERMES); for the digital methods,
+    TTS99 seconds on this CPU times `analogsim.cost.CPU_POWER_W`.
     """
 
     tts_steps, tts_s, updates, wall, solved, ets = [], [], 0, 0.0, 0, []
@@ -127,43 +143,22 @@ MODES = ("quick", "report", "full")
 def run(mode: str = "report", progress: Callable[[str], None] | None = None) -> dict:
     """The benchmark at one of three sizes.
 
-    - ``"quick"``: 3 SATLIB instances of 20 and 50 variables (about a minute; CI and ``analogsim report --quick``);
-    - ``"report"``: 5 instances each of uf20, uf50, uf75, uf100 (a few minutes; ``analogsim report``);
-    - ``"full"``: 20 instances per SATLIB set plus 10 generated satisfiable instances of 150 and 250 variables
-      (tens of minutes; ``examples/ksat.py``).
+    - `"quick"`: 3 SATLIB instances of 20 and 50 variables (about a minute; CI and `analogsim report --quick`);
+    - `"report"`: 5 instances each of uf20, uf50, uf75, uf100 (a few minutes; `analogsim report`);
+    - `"full"`: 20 instances per SATLIB set plus 10 generated satisfiable instances of 150 and 250 variables
+      (tens of minutes; `examples/ksat.py`).
+
+    `progress` receives one line per finished row. Returns `{"rows", "mode", "quick", "satlib", "wall_time_s"}`:
+    the rows of `bench` with `method`, `set`, `n_vars`, `steps_unit` and `replicas` added.
     """
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    quick, full = mode == "quick", mode == "full"
+        raise ValueError(f"`mode` must be one of {MODES}, got {mode!r}.")
     progress = progress or (lambda msg: None)
     root = find_satlib()
-    per_set = {"quick": 3, "report": 5, "full": 20}[mode]
-    sets: dict[str, tuple[int, list]] = {}
-    names = ("uf20", "uf50") if quick else ("uf20", "uf50", "uf75", "uf100")
-    for name in names:
-        n = int(name[2:])
-        if root is not None:
-            sets[name] = (n, satlib_set(name, per_set, root))
-        else:
-            progress(f"SATLIB not found: generating {name}-like instances")
-            sets[f"rand{n}"] = (n, generated_set(n, per_set, seed=n))
-    if full:
-        sets["rand150"] = (150, generated_set(150, 10, seed=1))
-        sets["rand250"] = (250, generated_set(250, 10, seed=2))
-    small = [s for s in sets if sets[s][0] <= 150]
-    plan = {
-        "probsat": (list(sets), 32, 400_000),
-        "walksat": (list(sets), 32, 400_000),
-        "hopfield": (small, 32, 50_000 if full else 20_000),
-        "qubo": (small, 32, 100_000 if full else 20_000),
-        "analog": ([s for s in sets if sets[s][0] <= (50 if quick else 100)], 32, 20_000),
-        "cadical": (list(sets), 1, 0),
-    }
-    if not full:
-        plan.pop("walksat")
+    sets = _instance_sets(mode, root, progress)
     rows = []
     start = time.perf_counter()
-    for method, (set_names, replicas, budget) in plan.items():
+    for method, (set_names, replicas, budget) in _plan(mode, sets).items():
         for name in set_names:
             n_vars, instances = sets[name]
             t0 = time.perf_counter()
@@ -183,7 +178,44 @@ def run(mode: str = "report", progress: Callable[[str], None] | None = None) -> 
     return {
         "rows": rows,
         "mode": mode,
-        "quick": quick,
+        "quick": mode == "quick",
         "satlib": str(root) if root else None,
         "wall_time_s": time.perf_counter() - start,
     }
+
+
+def _instance_sets(mode: str, root, progress) -> dict[str, tuple[int, list]]:
+    """The instance sets of `mode`, by name: `(n_vars, instances)`; SATLIB sets when `root` is a SATLIB directory,
+    else generated sets of the same sizes."""
+    per_set = {"quick": 3, "report": 5, "full": 20}[mode]
+    sets: dict[str, tuple[int, list]] = {}
+    names = ("uf20", "uf50") if mode == "quick" else ("uf20", "uf50", "uf75", "uf100")
+    for name in names:
+        n = int(name[2:])
+        if root is not None:
+            sets[name] = (n, satlib_set(name, per_set, root))
+        else:
+            progress(f"SATLIB not found: generating {name}-like instances")
+            sets[f"rand{n}"] = (n, generated_set(n, per_set, seed=n))
+    if mode == "full":
+        sets["rand150"] = (150, generated_set(150, 10, seed=1))
+        sets["rand250"] = (250, generated_set(250, 10, seed=2))
+    return sets
+
+
+def _plan(mode: str, sets: dict[str, tuple[int, list]]) -> dict[str, tuple[list[str], int, int]]:
+    """For each method of `mode`: the set names it runs on, its replicas and its step budget. The Hopfield networks
+    run up to 150 variables, the analog network up to 50 (quick) or 100."""
+    full = mode == "full"
+    small = [s for s in sets if sets[s][0] <= 150]
+    plan = {
+        "probsat": (list(sets), 32, 400_000),
+        "walksat": (list(sets), 32, 400_000),
+        "hopfield": (small, 32, 50_000 if full else 20_000),
+        "qubo": (small, 32, 100_000 if full else 20_000),
+        "analog": ([s for s in sets if sets[s][0] <= (50 if mode == "quick" else 100)], 32, 20_000),
+        "cadical": (list(sets), 1, 0),
+    }
+    if not full:
+        plan.pop("walksat")
+    return plan

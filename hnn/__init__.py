@@ -1,13 +1,11 @@
 """High-order Hopfield networks that solve k-SAT natively, with digital baselines (probSAT, WalkSAT, a quadratized
 QUBO twin, CaDiCaL) and time-to-solution metrics."""
 
-from ._cnf import (
-    CNF as CNF,
+from ._cnf import CNF as CNF, planted_ksat as planted_ksat, random_ksat as random_ksat
+from ._dimacs import (
     DimacsError as DimacsError,
     DimacsReport as DimacsReport,
     parse_dimacs as parse_dimacs,
-    planted_ksat as planted_ksat,
-    random_ksat as random_ksat,
     read_dimacs as read_dimacs,
     read_dimacs_report as read_dimacs_report,
     write_dimacs as write_dimacs,
@@ -26,6 +24,7 @@ from ._hardware import (
 )
 from ._method import (
     AbstractMethod as AbstractMethod,
+    AbstractParallelHopfield as AbstractParallelHopfield,
     AnalogHopfield as AnalogHopfield,
     AnalogNetwork as AnalogNetwork,
     HighOrderHopfield as HighOrderHopfield,
@@ -39,4 +38,10 @@ from ._method import (
 from ._metrics import tts99 as tts99, tts_quantiles as tts_quantiles
 from ._network import HighOrderNetwork as HighOrderNetwork
 from ._qubo import QUBO as QUBO, qubo_energy as qubo_energy, rosenberg as rosenberg
-from ._solve import METHODS as METHODS, Solution as Solution, get_method as get_method, solve as solve
+from ._solve import (
+    METHODS as METHODS,
+    RESULTS as RESULTS,
+    Solution as Solution,
+    get_method as get_method,
+    solve as solve,
+)

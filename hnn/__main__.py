@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._cnf import DimacsError, read_dimacs_report
-from ._solve import METHODS, solve
+from ._dimacs import DimacsError, read_dimacs_report
+from ._solve import METHODS, RESULTS, solve
 
 DEFAULT_METHOD = "probsat"
 
 
 def _model_lines(assignment, width: int = 78) -> list[str]:
+    """The `v` lines of a model: signed 1-based literals ending in `0`, each line at most `width` characters."""
     lits = [str(i + 1) if a else str(-(i + 1)) for i, a in enumerate(assignment)] + ["0"]
     lines, cur = [], "v"
     for lit in lits:
@@ -29,6 +30,7 @@ def _model_lines(assignment, width: int = 78) -> list[str]:
 
 
 def main(argv=None) -> int:
+    """Runs the command line `argv` (default `sys.argv[1:]`); returns the competition exit code."""
     parser = argparse.ArgumentParser(prog="python -m hnn", description="Solve a DIMACS CNF file.")
     parser.add_argument("file", help="DIMACS CNF file")
     parser.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS, help="default: %(default)s")
@@ -65,11 +67,11 @@ def main(argv=None) -> int:
         timeout_s=args.timeout,
     )
     print(f"c steps {sol.steps} flips {sol.flips} time {sol.wall_time_s:.3f} s")
-    if sol.status == "satisfied":
+    if sol.status == RESULTS.satisfied:
         print("s SATISFIABLE")
         print("\n".join(_model_lines(sol.assignment)))
         code = 10
-    elif sol.status == "unsatisfiable":
+    elif sol.status == RESULTS.unsatisfiable:
         print("s UNSATISFIABLE")
         code = 20
     else:

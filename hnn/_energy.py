@@ -3,13 +3,17 @@
 For a clause `c` with literals `l_i(x)` (`l_i = x_i` for a positive literal, `1 - x_i` for a negated one) the clause
 is violated iff every literal is false, so the energy
 
-    E(x) = sum_c prod_{i in c} (1 - l_i(x))
+```
+E(x) = sum_c prod_{i in c} (1 - l_i(x))
+```
 
 counts the unsatisfied clauses on binary `x` and is the multilinear relaxation on `x in [0, 1]^N` (Hizzani et al.,
 ISCAS 2024; Bhattacharya et al., Nat. Commun. 15, 8211, 2024). Because `E` is multilinear, the energy change of a
 single flip is exact: `E(x with x_v flipped) - E(x) = (1 - 2 x_v) dE/dx_v`, and
 
-    dE/dx_v = sum_{c contains v} s_cv prod_{j in c, j != v} (1 - l_j(x)),    s_cv = -1 for x_v, +1 for not x_v.
+```
+dE/dx_v = sum_{c contains v} s_cv prod_{j in c, j != v} (1 - l_j(x)),    s_cv = -1 for x_v, +1 for not x_v.
+```
 
 On binary `x` the product is 1 iff every *other* literal of `c` is false: if `v`'s literal is false too, flipping
 `v` satisfies `c` (a *make*); if it is true, `v` is the clause's only true literal and flipping it breaks `c` (a
@@ -35,7 +39,7 @@ def _check_x(cnf: CNF, x) -> Array:
 
 
 def _literal_values(cnf: CNF, x):
-    # x: (..., N) -> literal values (..., m, k) with the convention that padding slots are false literals.
+    """The literal values `(..., m, k)` of assignments `x` `(..., n_vars)`; padding slots are false literals."""
     xv = jnp.take(x, cnf.var_index, axis=-1)  # (..., m, k)
     if jnp.issubdtype(xv.dtype, jnp.bool_):
         lit = jnp.where(cnf.is_positive, xv, ~xv)
@@ -47,9 +51,16 @@ def _literal_values(cnf: CNF, x):
 def energy(cnf: CNF, x: Array) -> Array:
     """`E(x) = sum_c prod_{i in c} (1 - l_i(x))`.
 
-    `x` has shape `(..., n_vars)` (leading axes are a batch of replicas). For boolean or integer `x` (binary
-    assignments) the result is the exact number of unsatisfied clauses as `int32`; for floating `x` in `[0, 1]^N` it
-    is the multilinear relaxation, differentiable with `jax.grad`.
+    **Arguments:**
+
+    - `cnf`: the formula.
+    - `x`: assignments of shape `(..., n_vars)` (leading axes are a batch of replicas): boolean or integer (binary)
+      or floating in `[0, 1]`.
+
+    **Returns:**
+
+    For binary `x`, the exact number of unsatisfied clauses as `int32`; for floating `x`, the multilinear
+    relaxation, differentiable with `jax.grad`. Shape `x.shape[:-1]`.
     """
     x = _check_x(cnf, x)
     if jnp.issubdtype(x.dtype, jnp.floating):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import equinox as eqx
 import numpy as np
 
 import analogsim as asim
 from analogsim import cost
 
 from ._cnf import CNF
-from ._method.analog import _count_adc, default_analog_config, literal_matrix
+from ._method.analog import _count_configs, default_analog_config, literal_matrix
 
 
 def analog_step_mvms(cnf: CNF, config: asim.CrossbarConfig | None = None, *, replicas: int = 1) -> list:
@@ -19,10 +18,7 @@ def analog_step_mvms(cnf: CNF, config: asim.CrossbarConfig | None = None, *, rep
     config = config or default_analog_config()
     L = literal_matrix(cnf)
     m, two_n = L.shape
-    k_max = max(int(L.sum(axis=1).max()) if L.size else 1, 1)
-    d_max = max(int(L.sum(axis=0).max()) if L.size else 1, 1)
-    fwd = eqx.tree_at(lambda c: c.adc, config, _count_adc(k_max))
-    bwd = eqx.tree_at(lambda c: c.adc, config, _count_adc(d_max))
+    fwd, bwd = _count_configs(L, config)
     return [
         cost.count_mvm((m, two_n), fwd, batch=replicas, name="forward: true literals per clause"),
         cost.count_mvm((two_n, m), bwd, batch=2 * replicas, name="backward: make and break"),
@@ -36,16 +32,27 @@ def analog_step_cost(
     *,
     replicas: int = 1,
 ) -> cost.Cost:
-    """Energy (J) and time (s) of one parallel step for `replicas` replicas on `tech` (default: PCM calibrated to
-    IBM HERMES). The neuron update (a comparator with noise per variable) is not priced: it is negligible next to
-    the ADC conversions of the two MVMs."""
+    """Energy and time of one parallel step of `hnn.AnalogHopfield`.
+
+    **Arguments:**
+
+    - `cnf`: the formula.
+    - `config`: the crossbar configuration (default `hnn.default_analog_config()`).
+    - `tech`: the technology that prices the MVMs (default: PCM calibrated to IBM HERMES, `cost.pcm_hermes()`).
+    - `replicas`: the replicas advanced in the step.
+
+    **Returns:**
+
+    The step's `analogsim.cost.Cost` (energy in J, time in s). The neuron update (a comparator with noise per
+    variable) is not priced: it is negligible next to the ADC conversions of the two MVMs.
+    """
     _, total = cost.price_all(analog_step_mvms(cnf, config, replicas=replicas), tech or cost.pcm_hermes())
     return total
 
 
 def energy_to_solution_j(tts99_steps: float | None, step: cost.Cost) -> float | None:
-    """Energy to reach a solution with 99 % probability: TTS99 (steps of one replica) times the energy of a
-    one-replica step."""
+    """Energy in J to reach a solution with 99 % probability: TTS99 (steps of one replica) times the energy of a
+    one-replica step `step`; None when `tts99_steps` is None or not finite."""
     if tts99_steps is None or not np.isfinite(tts99_steps):
         return None
     return float(tts99_steps) * step.total_j

@@ -27,7 +27,9 @@ def tts99(hit_times, *, t_run: float | None = None, target: float = 0.99) -> flo
       the observed hit times is used (optimal restarts), which requires the runs to have lasted at least that long.
     - `target`: the success probability (0.99).
 
-    Returns `inf` when no run succeeded.
+    **Returns:**
+
+    TTS99 in the unit of `hit_times`; `inf` when no run succeeded.
     """
     if not 0.0 < target < 1.0:
         raise ValueError(f"`target` must be in (0, 1), got {target}.")
@@ -49,6 +51,7 @@ def tts99(hit_times, *, t_run: float | None = None, target: float = 0.99) -> flo
 
 
 def _tts(t_run: float, p: float, target: float) -> float:
+    """Time to reach `target` with runs of length `t_run` that each succeed with probability `p` (at least one)."""
     if p <= 0.0:
         return math.inf
     if p >= target:

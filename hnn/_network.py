@@ -23,6 +23,7 @@ _UNROLL_LIMIT = 64
 
 
 def _round_up(n: int, multiple: int) -> int:
+    """`n` rounded up to a multiple of `multiple` (at least `multiple`)."""
     return max(multiple, -(-n // multiple) * multiple)
 
 
@@ -35,6 +36,14 @@ class HighOrderNetwork(eqx.Module):
 
     Arrays with a replica axis use the *replica-minor* layout `(n_vars, replicas)` / `(m, replicas)`: each gather then
     moves contiguous rows of replicas, which is what makes the parallel sweep fast on a CPU.
+
+    **Attributes:**
+
+    - `var`, `negated`, `mask`: per clause slot, the 0-based variable, whether its literal is negated, and whether
+      the slot holds a literal (False in padding).
+    - `occ_clause`, `occ_positive`, `occ_valid`: per variable occurrence slot, the clause, whether the variable
+      occurs positively there, and whether the slot is an occurrence (False in padding).
+    - `n_vars`, `n_clauses`, `width`: the formula's variables, clauses and clause width.
     """
 
     var: Int[Array, "m k"]
@@ -49,6 +58,7 @@ class HighOrderNetwork(eqx.Module):
 
     @classmethod
     def from_cnf(cls, cnf: CNF, *, pad_multiple: int = 8) -> HighOrderNetwork:
+        """The network of the concrete formula `cnf`, occurrence lists padded to a multiple of `pad_multiple`."""
         clauses = np.asarray(cnf.clauses)
         m, k = clauses.shape
         n = cnf.n_vars
@@ -83,6 +93,7 @@ class HighOrderNetwork(eqx.Module):
 
     @property
     def max_occurrences(self) -> int:
+        """The padded length of the occurrence lists."""
         return self.occ_clause.shape[1]
 
     @property

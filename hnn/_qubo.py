@@ -26,8 +26,16 @@ __all__ = ["QUBO", "rosenberg", "qubo_energy"]
 
 class QUBO(eqx.Module):
     """A quadratic pseudo-Boolean function `E(s) = offset + sum_i linear_i s_i + sum_e weight_e s_{i_e} s_{j_e}` over
-    `s in {0, 1}^n`, stored as an edge list (jit-friendly). The first `n_original` variables are the formula's, the
-    rest auxiliary."""
+    `s in {0, 1}^n`, stored as an edge list (jit-friendly).
+
+    **Arguments:**
+
+    - `linear`: the linear coefficients `linear_i`.
+    - `edges`, `edge_weights`: the pairs `(i_e, j_e)`, `i_e < j_e`, and their weights.
+    - `offset`: the constant term.
+    - `n_vars`: the number of variables `n`.
+    - `n_original`: the first `n_original` variables are the formula's, the rest auxiliary.
+    """
 
     linear: Float[Array, " n"]
     edges: Int[Array, "e 2"]
@@ -38,6 +46,7 @@ class QUBO(eqx.Module):
 
     @property
     def n_aux(self) -> int:
+        """The number of auxiliary variables."""
         return self.n_vars - self.n_original
 
     def to_dense(self) -> tuple[Float[Array, "n n"], Float[Array, " n"], Float[Array, ""]]:
@@ -59,7 +68,7 @@ def qubo_energy(qubo: QUBO, s: Array) -> Array:
 
 
 class _Poly:
-    """Quadratic polynomial accumulator: affine forms are (const, {var: coef})."""
+    """Quadratic polynomial accumulator: affine forms are `(const, {var: coef})`."""
 
     def __init__(self):
         self.const = 0.0
@@ -91,8 +100,15 @@ class _Poly:
 def rosenberg(cnf: CNF, *, penalty: float = 2.0) -> QUBO:
     """Rosenberg quadratization of `energy(cnf, .)` (one auxiliary chain per clause, see the module docstring).
 
-    `penalty` is the weight `P` of the substitution penalties; `P >= 1` keeps the minimizers (`P = 1` admits ties in
-    the auxiliary variables, the default 2 makes every wrong auxiliary strictly costlier).
+    **Arguments:**
+
+    - `cnf`: the formula.
+    - `penalty`: the weight `P` of the substitution penalties; `P >= 1` keeps the minimizers (`P = 1` admits ties
+      in the auxiliary variables, the default 2 makes every wrong auxiliary strictly costlier).
+
+    **Returns:**
+
+    The `QUBO`, whose minimum over the auxiliary variables is `energy(cnf, x)` for every `x`.
     """
     if not penalty >= 1.0:
         raise ValueError(f"`penalty` must be >= 1 for the QUBO to keep the CNF's minimizers, got {penalty}.")

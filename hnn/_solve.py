@@ -18,14 +18,26 @@ from ._cnf import CNF
 from ._energy import verify
 from ._method import AbstractMethod, AnalogHopfield, HighOrderHopfield, ProbSAT, QuadratizedHopfield, WalkSAT
 
-__all__ = ["Solution", "solve", "METHODS", "get_method"]
+__all__ = ["RESULTS", "Solution", "solve", "METHODS", "get_method"]
 
-#: Names accepted by `solve(method=...)`. "cadical" is python-sat's CaDiCaL, the exact digital baseline.
 METHODS = ("probsat", "walksat", "hopfield", "qubo", "analog", "cadical")
-STATUSES = ("satisfied", "budget_exhausted", "unsatisfiable")
+"""Names accepted by `solve(method=...)`. `"cadical"` is python-sat's CaDiCaL, the exact digital baseline."""
 
-# Counts traces of the jitted loop (tests check that a second call does not recompile).
-_TRACES = {"advance": 0, "init": 0}
+
+class RESULTS(eqx.Enumeration):
+    """How `hnn.solve` ended (`Solution.status`), an `eqx.Enumeration` like lineax's `RESULTS`:
+
+    - `satisfied`: a satisfying assignment was found and verified against the CNF with plain NumPy.
+    - `budget_exhausted`: the step budget (`max_steps`) or the wall-clock budget (`timeout_s`) ran out before any
+      replica satisfied the formula (for a stochastic method this proves nothing about satisfiability).
+    - `unsatisfiable`: CaDiCaL proved that no assignment satisfies the formula (only `method="cadical"`).
+
+    Compare items with `==` (`sol.status == hnn.RESULTS.satisfied`); `hnn.RESULTS[item]` is the item's message.
+    """
+
+    satisfied = "a satisfying assignment was found and verified"
+    budget_exhausted = "the step or time budget ran out before a replica satisfied the formula"
+    unsatisfiable = "CaDiCaL proved the formula unsatisfiable"
 
 
 def get_method(method: str | AbstractMethod) -> AbstractMethod | str:
@@ -49,20 +61,26 @@ def get_method(method: str | AbstractMethod) -> AbstractMethod | str:
 class Solution(eqx.Module):
     """The result of `hnn.solve`.
 
-    - `assignment`: `(n_vars,)` booleans: a satisfying assignment when `status == "satisfied"` (verified against the
-      CNF), else the replica assignment with the fewest unsatisfied clauses seen last (None for CaDiCaL).
-    - `status`: `"satisfied"`, `"budget_exhausted"` (steps or time ran out) or `"unsatisfiable"` (CaDiCaL only).
-    - `method`: the method name. `steps`: loop iterations run (parallel sweeps for the Hopfield methods, flips per
-      replica for focused search). `flips`: variables flipped, summed over replicas. `variable_updates`: neuron
-      update evaluations, summed over replicas (`steps * replicas * neurons` for the parallel methods,
-      `steps * replicas` for focused search). `wall_time_s`: wall-clock time including compilation on a first call.
-    - per replica: `replica_hit_step` (1-based step at which it first satisfied the formula, -1 if never),
-      `replica_flips` (flips until then or until the end), `replica_unsat` (unsatisfied clauses at its last
-      evaluated state).
+    **Attributes:**
+
+    - `assignment`: `(n_vars,)` booleans: a satisfying assignment when `status` is `RESULTS.satisfied` (verified
+      against the CNF), else the replica assignment with the fewest unsatisfied clauses seen last (None for
+      CaDiCaL).
+    - `status`: how the search ended, an `hnn.RESULTS` item: `satisfied`, `budget_exhausted` (steps or time ran
+      out) or `unsatisfiable` (CaDiCaL only).
+    - `method`: the method name.
+    - `steps`: loop iterations run (parallel sweeps for the Hopfield methods, flips per replica for focused search).
+    - `flips`: variables flipped, summed over replicas.
+    - `variable_updates`: neuron update evaluations, summed over replicas (`steps * replicas * neurons` for the
+      parallel methods, `steps * replicas` for focused search).
+    - `wall_time_s`: wall-clock time in seconds, including compilation on a first call.
+    - `replica_hit_step`: per replica, the 1-based step at which it first satisfied the formula, -1 if never.
+    - `replica_flips`: per replica, the flips until then or until the end.
+    - `replica_unsat`: per replica, the unsatisfied clauses at its last evaluated state.
     """
 
     assignment: Bool[np.ndarray, " n"] | None
-    status: str = eqx.field(static=True)
+    status: RESULTS
     method: str = eqx.field(static=True)
     steps: int = eqx.field(static=True)
     flips: int = eqx.field(static=True)
@@ -74,7 +92,8 @@ class Solution(eqx.Module):
 
     @property
     def satisfied(self) -> bool:
-        return self.status == "satisfied"
+        """Whether `status` is `RESULTS.satisfied`."""
+        return bool(self.status == RESULTS.satisfied)
 
 
 class _Carry(NamedTuple):
@@ -88,7 +107,6 @@ class _Carry(NamedTuple):
 
 @eqx.filter_jit
 def _init_carry(method: AbstractMethod, problem, key, replicas: int, n_vars: int) -> _Carry:
-    _TRACES["init"] += 1
     x_key, init_key, loop_key = jr.split(key, 3)
     x0 = jr.bernoulli(x_key, 0.5, (replicas, n_vars))
     state = method.init(problem, x0, key=init_key)
@@ -101,7 +119,6 @@ def _init_carry(method: AbstractMethod, problem, key, replicas: int, n_vars: int
 def _advance(method: AbstractMethod, problem, carry: _Carry, step_limit: Array, stop_all: bool) -> _Carry:
     """Runs `method.step` under `lax.while_loop` until `step_limit` or until any (or, with `stop_all`, every)
     replica has satisfied the formula."""
-    _TRACES["advance"] += 1
 
     def done(hit):
         solved = hit >= 0
@@ -191,22 +208,28 @@ def solve(
 
     **Arguments:**
 
+    - `cnf`: the formula, an `hnn.CNF`.
     - `key`: PRNG key (required except for `method="cadical"`); equal keys give equal results.
     - `method`: one of `hnn.METHODS` or an `hnn.AbstractMethod` instance: `"probsat"` (default, the best
       high-order-network method), `"walksat"`, `"hopfield"` (parallel annealed high-order network), `"qubo"`
       (the same dynamics on the Rosenberg QUBO), `"analog"` (the high-order network on PCM crossbars through
-      `analogsim`, default hardware; pass an `hnn.AnalogHopfield(config=..., key=...)` to choose it) or `"cadical"` (python-sat's CaDiCaL, the only method that can
-      prove unsatisfiability).
+      `analogsim`, default hardware; pass an `hnn.AnalogHopfield(config=..., key=...)` to choose it) or
+      `"cadical"` (python-sat's CaDiCaL, the only method that can prove unsatisfiability).
     - `replicas`: independent runs advanced together in one batch.
-    - `max_steps`: step budget (sweeps or flips per replica); `timeout_s`: optional wall-clock budget, checked
-      between chunks of `chunk_steps` steps (default: adapted to about 0.25 s per chunk).
+    - `max_steps`: the step budget (sweeps or flips per replica).
+    - `timeout_s`: an optional wall-clock budget in seconds, checked between chunks of steps.
+    - `chunk_steps`: the steps compiled into one chunk between checks (default: the whole budget without a
+      timeout, else adapted to about 0.25 s per chunk).
     - `stop`: `"any"` stops when one replica is solved; `"all"` runs until every replica is solved or the budget
       is spent (for time-to-solution statistics).
     - `devices`: the devices the replicas are sharded over with `jax.sharding` (one SPMD program; the stop test
       is an all-reduce). Default: every local device that divides `replicas` evenly. The result does not depend on
       the sharding: the same key gives the same replicas, steps and assignment on one device or many.
 
-    Every assignment is verified against the clauses with plain NumPy before `"satisfied"` is reported.
+    **Returns:**
+
+    A `Solution`. Every assignment is verified against the clauses with plain NumPy before `RESULTS.satisfied` is
+    reported.
     """
     if not isinstance(cnf, CNF):
         raise ValueError(f"`cnf` must be an `hnn.CNF`, got {type(cnf).__name__}.")
@@ -223,7 +246,14 @@ def solve(
     if mesh is not None:
         carry = _shard_carry(carry, mesh, m.replica_axis)
     deadline = None if timeout_s is None else start + timeout_s
-    stop_all = stop == "all"
+    carry = _run_chunks(m, problem, carry, max_steps, deadline, stop == "all", chunk_steps)
+    wall = time.perf_counter() - start
+    return _solution(cnf, m, problem, carry, replicas, wall)
+
+
+def _run_chunks(m, problem, carry: _Carry, max_steps: int, deadline, stop_all: bool, chunk_steps) -> _Carry:
+    """Advances `carry` in chunks of compiled steps until the stop rule, the step budget or the `deadline`
+    (`time.perf_counter()` value, or None) is reached; without `chunk_steps` chunks aim at about 0.25 s."""
     chunk = chunk_steps if chunk_steps is not None else (max_steps if deadline is None else 256)
     while True:
         t0, t_before = time.perf_counter(), int(carry.t)
@@ -233,19 +263,25 @@ def solve(
         t = int(carry.t)
         finished = hit.min() >= 0 if stop_all else hit.max() >= 0
         if finished or t >= max_steps:
-            break
+            return carry
         now = time.perf_counter()
         if deadline is not None:
             if now >= deadline:
-                break
+                return carry
             if chunk_steps is None:  # aim at ~0.25 s chunks, never far past the deadline
                 per_step = (now - t0) / max(t - t_before, 1)
                 chunk = int(np.clip(min(0.25, deadline - now) / max(per_step, 1e-9), 16, 1 << 20))
-    wall = time.perf_counter() - start
+
+
+def _solution(cnf: CNF, m: AbstractMethod, problem, carry: _Carry, replicas: int, wall: float) -> Solution:
+    """The `Solution` of a finished run: the earliest-solved replica's assignment, verified with NumPy, or the
+    assignment with the fewest unsatisfied clauses."""
+    hit = np.asarray(carry.hit_step)
+    t = int(carry.t)
     assignments = np.asarray(_assignments(m, problem, carry.state))
     unsat = np.asarray(carry.unsat)
     solved = np.flatnonzero(hit >= 0)
-    status = "budget_exhausted"
+    status = RESULTS.budget_exhausted
     if solved.size:
         best = int(solved[np.argmin(hit[solved])])
         assignment = assignments[best]
@@ -254,7 +290,7 @@ def solve(
                 f"internal error: method {m.name!r} flagged replica {best} as satisfied but its assignment fails "
                 "verification against the CNF."
             )
-        status = "satisfied"
+        status = RESULTS.satisfied
     else:
         assignment = assignments[int(np.argmin(unsat))]
     flips = np.asarray(carry.flips)
@@ -264,7 +300,7 @@ def solve(
         method=m.name,
         steps=t,
         flips=int(flips.sum()),
-        variable_updates=int(t) * m.updates_per_step(problem, replicas),
+        variable_updates=t * m.updates_per_step(problem, replicas),
         wall_time_s=wall,
         replica_hit_step=hit,
         replica_flips=flips,
@@ -303,11 +339,11 @@ def _solve_cadical(cnf: CNF, timeout_s: float | None) -> Solution:
                 assignment[abs(lit) - 1] = lit > 0
         if not verify(cnf, assignment):
             raise RuntimeError("internal error: CaDiCaL's model fails verification against the CNF.")
-        status = "satisfied"
+        status = RESULTS.satisfied
     elif result is False:
-        status = "unsatisfiable"
+        status = RESULTS.unsatisfiable
     else:
-        status = "budget_exhausted"
+        status = RESULTS.budget_exhausted
     return Solution(
         assignment=assignment,
         status=status,

@@ -1,59 +1,75 @@
-"""The k-SAT section of `analogsim report`: time-to-solution of the high-order network vs its baselines."""
+"""The k-SAT section of `analogsim report`: time-to-solution of the high-order network vs its baselines.
+
+`ksat_section` runs the benchmark (`ksat_results`), draws its figure (`ksat_figure`) and writes its Markdown
+(`ksat_markdown`); the section's JSON figures are the benchmark's result as `analogsim_lab.ksatksat_bench.run` returns it.
+"""
 
 from __future__ import annotations
 
-from .. import ksat_bench as _bench
+from analogsim.cost import CPU_POWER_W
+
+from .. import ksat_bench
 from .core import SectionResult
 
+__all__ = ["ksat_section", "ksat_results", "ksat_figure", "ksat_markdown"]
 
-def ksat_section(ctx):
+
+def ksat_section(ctx) -> SectionResult:
+    """The section: benchmark, figure `ksat_tts.png` and Markdown."""
+    res = ksat_results(ctx)
+    png = ctx.save_figure(ksat_figure(res["rows"]), "ksat_tts.png")
+    md = ksat_markdown(res, png, quick=ctx.quick)
+    return SectionResult(title="k-SAT: high-order network vs baselines", markdown=md, figures={**res})
+
+
+def ksat_results(ctx) -> dict:
+    """The k-SAT benchmark at the report's size (`"quick"` or `"report"`), with progress lines prefixed `k-SAT:`."""
+    return ksat_bench.run("quick" if ctx.quick else "report", progress=lambda m: ctx.progress(f"k-SAT: {m}"))
+
+
+def _series(rows, method: str, key: str) -> list[tuple]:
+    """`(n_vars, row[key])` of `method`'s rows where the value is set (and nonzero)."""
+    return [(r["n_vars"], r[key]) for r in rows if r["method"] == method and r[key]]
+
+
+def ksat_figure(rows):
+    """Three log-scale panels against the number of variables: median TTS99 in steps, in CPU seconds per replica
+    (CaDiCaL: one run) and median energy to solution."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    res = _bench.run("quick" if ctx.quick else "report", progress=lambda m: ctx.progress(f"k-SAT: {m}"))
-    rows = res["rows"]
     methods = list(dict.fromkeys(r["method"] for r in rows if r["method"] != "cadical"))
     fig, axs = plt.subplots(1, 3, figsize=(17, 4.4), layout="constrained")
     for m in methods:
-        pts = [
-            (r["n_vars"], r["median_tts99_steps"])
-            for r in rows
-            if r["method"] == m and r["median_tts99_steps"]
-        ]
-        if pts:
-            axs[0].plot(*zip(*pts, strict=True), "o-", label=f"{m} ({_bench.UNITS[m]})")
-        pts_s = [(r["n_vars"], r["median_tts99_s"]) for r in rows if r["method"] == m and r["median_tts99_s"]]
-        if pts_s:
-            axs[1].plot(*zip(*pts_s, strict=True), "o-", label=m)
+        if pts := _series(rows, m, "median_tts99_steps"):
+            axs[0].plot(*zip(*pts, strict=True), "o-", label=f"{m} ({ksat_bench.UNITS[m]})")
+        if pts := _series(rows, m, "median_tts99_s"):
+            axs[1].plot(*zip(*pts, strict=True), "o-", label=m)
     for m in [*methods, "cadical"]:
-        pts_e = [
-            (r["n_vars"], r["energy_to_solution_j"])
-            for r in rows
-            if r["method"] == m and r["energy_to_solution_j"]
-        ]
-        if pts_e:
-            axs[2].plot(*zip(*pts_e, strict=True), "o-" if m != "cadical" else "k--", label=m)
-    cad = [
-        (r["n_vars"], r["median_tts99_s"]) for r in rows if r["method"] == "cadical" and r["median_tts99_s"]
-    ]
-    if cad:
-        axs[1].plot(*zip(*cad, strict=True), "k--", label="CaDiCaL (one run)")
+        if pts := _series(rows, m, "energy_to_solution_j"):
+            axs[2].plot(*zip(*pts, strict=True), "o-" if m != "cadical" else "k--", label=m)
+    if pts := _series(rows, "cadical", "median_tts99_s"):
+        axs[1].plot(*zip(*pts, strict=True), "k--", label="CaDiCaL (one run)")
     axs[0].set_ylabel("median TTS99 (steps)")
     axs[1].set_ylabel("median TTS99 (CPU s per replica)")
     axs[2].set_ylabel("median energy to solution (J)")
-    axs[2].set_title("analog: PCM (HERMES-calibrated) per step; digital: CPU s x 65 W", fontsize=9)
+    axs[2].set_title(f"analog: PCM (HERMES-calibrated) per step; digital: CPU s x {CPU_POWER_W:.0f} W", fontsize=9)
     for a in axs:
         a.set_yscale("log")
         a.set_xlabel("variables (uniform random 3-SAT, alpha = 4.26)")
         a.grid(alpha=0.3, which="both")
         a.legend(fontsize=8)
-    png = ctx.save_figure(fig, "ksat_tts.png")
+    return fig
 
-    def fmt(v, f="{:.3g}"):
-        return "—" if v is None else f.format(v)
 
+def _fmt(v, f="{:.3g}") -> str:
+    return "—" if v is None else f.format(v)
+
+
+def _table(rows) -> list[str]:
+    """The benchmark rows as a Markdown table."""
     table = [
         "| method | set | N | solved | median TTS99 (steps) | q90 TTS99 (steps) | median TTS99 (s) | updates/s "
         "| energy to solution (J) |",
@@ -62,9 +78,14 @@ def ksat_section(ctx):
     for r in rows:
         table.append(
             f"| {r['method']} | {r['set']} | {r['n_vars']} | {r['solved']}/{r['instances']} | "
-            f"{fmt(r['median_tts99_steps'])} | {fmt(r['q90_tts99_steps'])} | {fmt(r['median_tts99_s'])} | "
-            f"{fmt(r['updates_per_s'], '{:.2e}')} | {fmt(r['energy_to_solution_j'], '{:.2e}')} |"
+            f"{_fmt(r['median_tts99_steps'])} | {_fmt(r['q90_tts99_steps'])} | {_fmt(r['median_tts99_s'])} | "
+            f"{_fmt(r['updates_per_s'], '{:.2e}')} | {_fmt(r['energy_to_solution_j'], '{:.2e}')} |"
         )
+    return table
+
+
+def _high_order_vs_quadratized(rows) -> list[str]:
+    """Per set, the QUBO twin's median TTS99 over the high-order network's (both in parallel sweeps)."""
     ratios = []
     by = {(r["method"], r["set"]): r for r in rows}
     for (m, s), r in by.items():
@@ -74,7 +95,13 @@ def ksat_section(ctx):
                 ratios.append(f"{s}: {q['median_tts99_steps'] / r['median_tts99_steps']:.0f}x")
             elif r["median_tts99_steps"]:
                 ratios.append(f"{s}: QUBO twin solved {q['solved']}/{q['instances']} within its budget")
-    md = f"""
+    return ratios
+
+
+def ksat_markdown(res: dict, png: str, *, quick: bool) -> str:
+    """The section's text around the figure file `png` and the table of `res["rows"]`."""
+    rows = res["rows"]
+    return f"""
 k-SAT solved natively by the high-order Hopfield network (k-th order clause interactions, no auxiliary variables)
 and by its baselines: probSAT/WalkSAT focused search driven by the same network's make/break counts, the Rosenberg
 quadratization (QUBO with auxiliary variables) run with the same parallel dynamics, the high-order network on
@@ -84,16 +111,12 @@ instance from {rows[0]["replicas"] if rows else 0} independent replicas; instanc
 
 ![TTS vs N]({png})
 
-{chr(10).join(table)}
+{chr(10).join(_table(rows))}
 
 Energy to solution: the analog network's TTS99 steps times the energy of one step of its two crossbar MVMs
-(`hnn._hardware.analog_step_cost`, PCM calibrated to IBM HERMES, ADCs included); digital methods: TTS99 seconds on
-this CPU times an assumed 65 W.
+(`hnn.analog_step_cost`, PCM calibrated to IBM HERMES, ADCs included); digital methods: TTS99 seconds on
+this CPU times an assumed {CPU_POWER_W:.0f} W.
 
-High-order vs quadratized (median TTS99 ratio in parallel sweeps): {"; ".join(ratios) or "n/a"}.
-Rerun with `python examples/ksat.py --json ksat.json{" --quick" if ctx.quick else ""}`.
+High-order vs quadratized (median TTS99 ratio in parallel sweeps): {"; ".join(_high_order_vs_quadratized(rows)) or "n/a"}.
+Rerun with `python examples/ksat.py --json ksat.json{" --quick" if quick else ""}`.
 """
-    return SectionResult(title="k-SAT: high-order network vs baselines", markdown=md, figures={**res})
-
-
-__all__ = ["ksat_section"]

@@ -6,7 +6,11 @@ from .analog import (
     default_analog_config as default_analog_config,
     literal_matrix as literal_matrix,
 )
-from .base import AbstractMethod as AbstractMethod, StepInfo as StepInfo
+from .base import (
+    AbstractMethod as AbstractMethod,
+    AbstractParallelHopfield as AbstractParallelHopfield,
+    StepInfo as StepInfo,
+)
 from .focused import ProbSAT as ProbSAT, WalkSAT as WalkSAT
 from .hopfield import HighOrderHopfield as HighOrderHopfield
 from .quadratized import QuadratizedHopfield as QuadratizedHopfield

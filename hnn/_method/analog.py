@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import ClassVar, NamedTuple
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
@@ -28,13 +27,14 @@ from jaxtyping import Array, Int
 import analogsim as asim
 
 from .._cnf import CNF
-from .base import AbstractMethod, StepInfo, anneal_temperature, check_anneal
+from .._energy import energy
+from .base import AbstractParallelHopfield, StepInfo, seed_lanes
 
 __all__ = ["AnalogHopfield", "AnalogNetwork", "literal_matrix", "default_analog_config"]
 
 
 def literal_matrix(cnf: CNF) -> np.ndarray:
-    """The clause-literal incidence matrix (m, 2 n) in {0, 1}: column v is `x_v`, column n + v is `not x_v`."""
+    """The clause-literal incidence matrix `(m, 2 n)` in {0, 1}: column `v` is `x_v`, column `n + v` is `not x_v`."""
     clauses = np.asarray(cnf.clauses)
     m, n = clauses.shape[0], cnf.n_vars
     L = np.zeros((m, 2 * n), np.float32)
@@ -50,6 +50,19 @@ def _count_adc(max_count: int) -> asim.ADC:
     return asim.ADC(bits=bits, bound=float(2 ** (bits - 1) - 1))
 
 
+def _count_configs(
+    L: np.ndarray, config: asim.CrossbarConfig
+) -> tuple[asim.CrossbarConfig, asim.CrossbarConfig]:
+    """The configurations of the forward array (`L`) and the backward array (`L^T`): `config` with only its ADC
+    replaced (the user's device, DAC, noise and tiling stay) by one whose levels are the counts the array can
+    produce: up to the largest clause size forward, up to the most occurrences of a literal backward."""
+    k_max = max(int(L.sum(axis=1).max()) if L.size else 1, 1)
+    d_max = max(int(L.sum(axis=0).max()) if L.size else 1, 1)
+    fwd = eqx.tree_at(lambda c: c.adc, config, _count_adc(k_max))
+    bwd = eqx.tree_at(lambda c: c.adc, config, _count_adc(d_max))
+    return fwd, bwd
+
+
 def default_analog_config(device: asim.devices.AbstractDevice | None = None) -> asim.CrossbarConfig:
     """PCM cells, binary 2-bit drivers (levels -1, 0, 1, no input scaling), 512x512 tiles, 1% per-MVM read noise.
     The ADCs are chosen per array by `AnalogNetwork.build` so that one step is one count."""
@@ -63,7 +76,14 @@ def default_analog_config(device: asim.devices.AbstractDevice | None = None) -> 
 
 
 class AnalogNetwork(eqx.Module):
-    """The two programmed crossbars of one CNF (forward `L`, backward `L^T`) at a time after programming."""
+    """The two programmed crossbars of one CNF (forward `L`, backward `L^T`) at a time after programming.
+
+    **Attributes:**
+
+    - `forward_xb`: the crossbar of the clause-literal matrix `L` (clauses x 2 n_vars).
+    - `backward_xb`: the crossbar of `L^T`.
+    - `n_vars`, `n_clauses`: the formula's sizes.
+    """
 
     forward_xb: asim.Crossbar
     backward_xb: asim.Crossbar
@@ -72,13 +92,18 @@ class AnalogNetwork(eqx.Module):
 
     @classmethod
     def build(cls, cnf: CNF, config: asim.CrossbarConfig, *, key, t_seconds: float = 0.0) -> AnalogNetwork:
+        """Programs the two arrays of `cnf`.
+
+        **Arguments:**
+
+        - `cnf`: the formula.
+        - `config`: the crossbar configuration; its ADC is replaced per array by one level per count.
+        - `key`: PRNG key of the programming (and of the aging to `t_seconds`).
+        - `t_seconds`: the time after programming at which the arrays are read, in s.
+        """
         L = literal_matrix(cnf)
-        k_max = int(L.sum(axis=1).max()) if L.size else 1
-        d_max = int(L.sum(axis=0).max()) if L.size else 1
         kf, kb, kft, kbt = jr.split(key, 4)
-        # Replace only the ADCs (keep the user's device, DAC, noise, tiling): one level per count.
-        fwd_cfg = eqx.tree_at(lambda c: c.adc, config, _count_adc(max(k_max, 1)))
-        bwd_cfg = eqx.tree_at(lambda c: c.adc, config, _count_adc(max(d_max, 1)))
+        fwd_cfg, bwd_cfg = _count_configs(L, config)
         fwd = asim.program(jnp.asarray(L), fwd_cfg, key=kf)
         bwd = asim.program(jnp.asarray(L.T), bwd_cfg, key=kb)
         if t_seconds:
@@ -87,7 +112,8 @@ class AnalogNetwork(eqx.Module):
         return cls(fwd, bwd, cnf.n_vars, L.shape[0])
 
     def counts(self, x: Int[Array, "r n"], *, key) -> tuple[Array, Array, Array]:
-        """Analog true-literal counts per clause (r, m) and make/break per variable (r, n) for assignments x."""
+        """Analog true-literal counts per clause `(r, m)` and make/break per variable `(r, n)` for the 0/1
+        assignments `x` `(r, n)`; `key` draws the read noise of both MVMs."""
         k1, k2 = jr.split(key)
         xf = x.astype(jnp.float32)
         lits = jnp.concatenate([xf, 1.0 - xf], axis=1)  # (r, 2n)
@@ -102,72 +128,71 @@ class AnalogNetwork(eqx.Module):
         return s, make, brk
 
 
+class AnalogProblem(eqx.Module):
+    """The programmed arrays of a CNF and the CNF itself (satisfaction is checked digitally, exactly)."""
+
+    network: AnalogNetwork
+    cnf: CNF
+
+
 class AnalogState(NamedTuple):
+    """The state of `AnalogHopfield`.
+
+    **Attributes:**
+
+    - `x`: replica-major assignments `(replicas, n_vars)`, int8 0/1.
+    - `unsat`: the exact unsatisfied-clause count of `x`, carried so each step counts it once.
+    - `lanes`: the per-neuron `xorshift32` states, shaped like `x`.
+    """
+
     x: Int[Array, "r n"]
-    unsat: Int[Array, " r"]  # exact unsatisfied-clause count of x, carried so each step counts it once
+    unsat: Int[Array, " r"]
+    lanes: Int[Array, "r n"]
 
 
-class AnalogHopfield(AbstractMethod):
-    """High-order Hopfield dynamics whose forward and backward passes are analog crossbar MVMs.
+class AnalogHopfield(AbstractParallelHopfield):
+    """High-order Hopfield dynamics whose forward and backward passes are analog crossbar MVMs, with the annealed
+    Glauber update of `HighOrderHopfield` (`AbstractParallelHopfield`) on the analog make and break counts.
 
-    Attributes:
-        config: the crossbar configuration (device, DAC, noise, tiles); default `default_analog_config()`.
-        key: programming key of this hardware instance (the arrays are programmed once, in `prepare`).
-        t_seconds: time after programming at which the arrays are used (drift, accumulated 1/f noise).
-        q, t_start, t_end, anneal_steps: the stochastic parallel update, as in `HighOrderHopfield`.
+    **Arguments:**
 
-    Satisfaction is always checked exactly (digitally): a replica stops when its assignment satisfies every clause.
+    - `config`: the crossbar configuration (device, DAC, noise, tiles); default `default_analog_config()`.
+    - `key`: the programming key of this hardware instance (the arrays are programmed once, in `prepare`).
+    - `t_seconds`: the time after programming at which the arrays are used (drift, accumulated 1/f noise), in s.
+    - `q`, `t_start`, `t_end`, `anneal_steps`: the update of `AbstractParallelHopfield`, with its defaults.
+
+    Satisfaction is always checked exactly (digitally, `hnn.energy`): a replica stops when its assignment satisfies
+    every clause. Random numbers: the crossbars' read noise comes from the step's key (through `analogsim`); the
+    neuron update uses `xorshift32` lanes per neuron, seeded from `init`'s key, as `HighOrderHopfield` does.
     """
 
     config: asim.CrossbarConfig = eqx.field(default_factory=default_analog_config)
     key: Array = eqx.field(default_factory=lambda: jr.key(0))
     t_seconds: float = 0.0
-    q: float = 0.4
-    t_start: float = 1.5
-    t_end: float = 0.15
-    anneal_steps: int = 2000
     name: ClassVar[str] = "analog"
     replica_axis: ClassVar[int] = 0
 
     def __check_init__(self):
-        check_anneal(self.q, self.t_start, self.t_end, self.anneal_steps)
         if self.t_seconds < 0:
             raise ValueError(f"`t_seconds` must be >= 0, got {self.t_seconds}.")
 
-    def prepare(self, cnf: CNF) -> tuple[AnalogNetwork, Array, Array]:
+    def prepare(self, cnf: CNF) -> AnalogProblem:
         net = AnalogNetwork.build(cnf, self.config, key=self.key, t_seconds=self.t_seconds)
-        clauses = np.asarray(cnf.clauses)
-        var = np.maximum(np.abs(clauses) - 1, 0).astype(np.int32)
-        return net, jnp.asarray(var), jnp.asarray(((clauses < 0) * 1 + (clauses == 0) * 2).astype(np.int8))
+        return AnalogProblem(net, cnf)
 
-    @staticmethod
-    def _exact_unsat(problem, x):
-        """Digital check: unsatisfied clauses per replica (literal code 0: positive, 1: negated, 2: padding)."""
-        _, var, code = problem
-        xv = x[:, var]  # (r, m, k)
-        lit = jnp.where(code == 0, xv, jnp.where(code == 1, 1 - xv, 0))
-        return jnp.sum(jnp.sum(lit, axis=-1) == 0, axis=-1, dtype=jnp.int32)
-
-    def init(self, problem, x0, *, key) -> AnalogState:
+    def init(self, problem: AnalogProblem, x0, *, key) -> AnalogState:
         x = x0.astype(jnp.int8)
-        return AnalogState(x, self._exact_unsat(problem, x))
+        return AnalogState(x, energy(problem.cnf, x), seed_lanes(key, x.shape))
 
-    def step(self, problem, state: AnalogState, t, *, key) -> tuple[AnalogState, StepInfo]:
-        net = problem[0]
-        x = state.x
-        k_mvm, k_flip = jr.split(key)
-        unsat = state.unsat
-        _, make, brk = net.counts(x, key=k_mvm)
-        temp = anneal_temperature(t, self.t_start, self.t_end, self.anneal_steps)
-        p_flip = self.q * jax.nn.sigmoid(-(brk - make) / temp)
-        flip = (jr.uniform(k_flip, x.shape) < p_flip) & (unsat > 0)[:, None]
-        x_new = x ^ flip.astype(x.dtype)
-        unsat_new = self._exact_unsat(problem, x_new)
-        info = StepInfo(satisfied=unsat_new == 0, unsat=unsat, flips=jnp.sum(flip, axis=1, dtype=jnp.int32))
-        return AnalogState(x_new, unsat_new), info
+    def step(self, problem: AnalogProblem, state: AnalogState, t, *, key) -> tuple[AnalogState, StepInfo]:
+        _, make, brk = problem.network.counts(state.x, key=key)
+        x, lanes, flips = self.parallel_update(state.x, brk - make, t, state.lanes, state.unsat)
+        unsat = energy(problem.cnf, x)
+        info = StepInfo(satisfied=unsat == 0, unsat=state.unsat, flips=flips)
+        return AnalogState(x, unsat, lanes), info
 
     def assignment(self, problem, state: AnalogState):
         return state.x.astype(bool)
 
-    def updates_per_step(self, problem, replicas: int) -> int:
-        return problem[0].n_vars * replicas
+    def updates_per_step(self, problem: AnalogProblem, replicas: int) -> int:
+        return problem.network.n_vars * replicas

@@ -26,17 +26,35 @@ __all__ = ["ProbSAT", "WalkSAT"]
 
 
 class FocusedState(NamedTuple):
-    x: Int[Array, "r n"]  # replica-major assignments (bool)
-    n_true: Int[Array, "r m1"]  # true-literal count of every clause, plus a dummy clause at index m
+    """The state of a focused search.
+
+    **Attributes:**
+
+    - `x`: replica-major assignments `(replicas, n_vars)`, booleans.
+    - `n_true`: the true-literal count of every clause, plus a dummy clause at index `m`.
+    - `n_unsat`: the number of unsatisfied clauses of each replica.
+    """
+
+    x: Int[Array, "r n"]
+    n_true: Int[Array, "r m1"]
     n_unsat: Int[Array, " r"]
 
 
 class FocusedProblem(eqx.Module):
+    """A formula prepared for focused search.
+
+    **Arguments:**
+
+    - `network`: the clause network of the formula.
+    - `break_weights`: probSAT's weight of a candidate with break count `b`, at index `b` (unused by WalkSAT).
+    """
+
     network: HighOrderNetwork
-    break_weights: Float[Array, " b"]  # probSAT: weight of a candidate with break count b (unused by WalkSAT)
+    break_weights: Float[Array, " b"]
 
 
 def _init_state(net: HighOrderNetwork, x0) -> FocusedState:
+    """The state of assignments `x0` `(replicas, n_vars)`: clause counts from the network's forward pass."""
     xn = x0.T.astype(jnp.int32)
     n_true = net.forward(xn).astype(jnp.int32).T  # (r, m)
     dummy = jnp.full((x0.shape[0], 1), 1 << 20, jnp.int32)
@@ -52,6 +70,7 @@ def _pick_clause(net: HighOrderNetwork, n_true, n_unsat, bits):
 
 
 def _candidate_breaks(net: HighOrderNetwork, x, n_true, c):
+    """The variables of clause `c`, the mask of its literal slots and each variable's break count."""
     vs = net.var[c]  # (k,)
     occ = net.occ_clause[vs]  # (k, d)
     lit_true = x[vs][:, None] == net.occ_positive[vs]
@@ -60,6 +79,7 @@ def _candidate_breaks(net: HighOrderNetwork, x, n_true, c):
 
 
 def _flip(net: HighOrderNetwork, state_x, n_true, n_unsat, v, active):
+    """Flips variable `v` if `active`, updating the clause counts and the unsatisfied count incrementally."""
     new_val = ~state_x[v]
     occ = net.occ_clause[v]
     valid = net.occ_valid[v] & active
@@ -82,7 +102,11 @@ def _sample_index(weights, u):
 
 class AbstractFocusedSearch(AbstractMethod):
     """Focused local search: every step, each replica picks a random unsatisfied clause and flips one of its
-    variables, chosen by `choose` from the candidates' break counts (from the high-order network)."""
+    variables, chosen by `choose` from the candidates' break counts (from the high-order network).
+
+    Random numbers: `1 + n_bits` uint32 per replica per step from `jax.random` with the step's key
+    (`jr.fold_in(run_key, t)`), one to pick the clause and `n_bits` for `choose`.
+    """
 
     replica_axis: ClassVar[int] = 0
 
@@ -99,7 +123,7 @@ class AbstractFocusedSearch(AbstractMethod):
     @abc.abstractmethod
     def choose(self, problem: FocusedProblem, mask, brk, bits) -> Array:
         """Index of the clause position to flip, from the candidate mask and break counts; `bits` (uint32, shape
-        (n_bits,)) are this replica's random bits beyond the one used to pick the clause."""
+        `(n_bits,)`) are this replica's random bits beyond the one used to pick the clause."""
 
     n_bits: eqx.AbstractClassVar[int]
 
@@ -126,6 +150,14 @@ class ProbSAT(AbstractFocusedSearch):
     `rule="auto"` picks the rule and constants of probSAT's reference implementation from the largest clause size
     `k`: polynomial with `cb = 2.06`, `eps = 0.9` for `k <= 3`; exponential with `cb = 3.0, 3.7, 5.1, 5.4` for
     `k = 4, 5, 6, >= 7`. Pass `cb` (and `rule`) to override. One step flips one variable per replica.
+
+    **Arguments:**
+
+    - `rule`: `"auto"`, `"poly"` or `"exp"`.
+    - `cb`: the rule's base (None: the reference implementation's for the clause size).
+    - `eps`: the polynomial rule's offset.
+
+    Random numbers: two uint32 per replica per step from `jax.random` (clause, candidate).
     """
 
     rule: str = "auto"
@@ -171,7 +203,14 @@ class WalkSAT(AbstractFocusedSearch):
     """WalkSAT with the SKC rule (Selman, Kautz & Cohen, AAAI 1994): in a random unsatisfied clause, flip a variable
     with break 0 if there is one (a "freebie"); otherwise, with probability `noise`, a random variable of the clause,
     else one with the fewest breaks (ties broken at random). `noise = 0.567` is the optimum reported for uniform
-    random 3-SAT (Hoos, AAAI 2002 / Kroc et al., SAT 2010). One step flips one variable per replica."""
+    random 3-SAT (Hoos, AAAI 2002 / Kroc et al., SAT 2010). One step flips one variable per replica.
+
+    **Arguments:**
+
+    - `noise`: the random-walk probability, in [0, 1].
+
+    Random numbers: three uint32 per replica per step from `jax.random` (clause, walk or greedy, candidate).
+    """
 
     noise: float = 0.567
     name: ClassVar[str] = "walksat"

@@ -6,28 +6,36 @@ from typing import ClassVar, NamedTuple
 
 import equinox as eqx
 import jax.numpy as jnp
-import jax.random as jr
 import numpy as np
 from jaxtyping import Array, Float, Int
 
 from .._cnf import CNF
 from .._network import HighOrderNetwork, _round_up
 from .._qubo import QUBO, rosenberg
-from .base import AbstractMethod, StepInfo, anneal_temperature, check_anneal, uniform_from_bits, xorshift32
+from .base import AbstractParallelHopfield, StepInfo, seed_lanes
 
 __all__ = ["QuadratizedHopfield"]
 
 
 class QuboProblem(eqx.Module):
     """A QUBO as padded neighbour lists (replica-minor dynamics), plus the clause network used to check the
-    original variables against the formula."""
+    original variables against the formula.
+
+    **Arguments:**
+
+    - `linear`: the QUBO's linear coefficients.
+    - `neighbours`, `weights`: each variable's neighbours and coupling weights, padded with the dummy variable `n`
+      (always 0) and weight 0.
+    - `aux_clause`, `aux_length`: auxiliary variable `z_a` is the product of the first `aux_length[a]` literal
+      falsities of clause `aux_clause[a]`.
+    - `network`: the clause network of the original variables.
+    - `qubo`: the QUBO itself.
+    """
 
     linear: Float[Array, " n"]
-    neighbours: Int[Array, "n d"]  # padding points at the dummy variable n (always 0)
+    neighbours: Int[Array, "n d"]
     weights: Float[Array, "n d"]
-    aux_clause: Int[
-        Array, " a"
-    ]  # auxiliary z_a is the product of the first aux_length[a] falsities of a clause
+    aux_clause: Int[Array, " a"]
     aux_length: Int[Array, " a"]
     network: HighOrderNetwork
     qubo: QUBO
@@ -66,33 +74,41 @@ class QuboProblem(eqx.Module):
 
 
 class QuboState(NamedTuple):
-    s: Int[Array, "n r"]  # original + auxiliary spins, replica-minor, int8 0/1
+    """The state of `QuadratizedHopfield`.
+
+    **Attributes:**
+
+    - `s`: original then auxiliary variables, replica-minor `(n_vars + n_aux, replicas)`, int8 0/1.
+    - `lanes`: the per-neuron `xorshift32` states, same shape.
+    """
+
+    s: Int[Array, "n r"]
     lanes: Int[Array, "n r"]
 
 
-class QuadratizedHopfield(AbstractMethod):
+class QuadratizedHopfield(AbstractParallelHopfield):
     """A quadratic (Ising/QUBO) Hopfield network on the Rosenberg quadratization of the CNF, with exactly the
-    stochastic parallel update and annealing of `HighOrderHopfield`: each neuron updates with probability `q` and
-    flips with probability `sigmoid(-dE_i / T)`, `dE_i = (1 - 2 s_i)(b_i + sum_j W_ij s_j)`. This is the baseline the
-    high-order network is compared with (Hizzani et al., ISCAS 2024). Auxiliary variables are initialised
-    consistently (`z = u v`) from the random original assignment. One step evaluates `n_vars + n_aux` neuron updates
-    per replica. A replica stops changing once its original variables satisfy the formula.
+    annealed Glauber update of `HighOrderHopfield` (`AbstractParallelHopfield`) on
+    `dE_i = (1 - 2 s_i)(b_i + sum_j W_ij s_j)`. This is the baseline the high-order network is compared with
+    (Hizzani et al., ISCAS 2024). Auxiliary variables are initialised consistently (`z = u v`) from the random
+    original assignment. One step evaluates `n_vars + n_aux` neuron updates per replica. A replica stops changing
+    once its original variables satisfy the formula. Random numbers: `xorshift32` lanes per neuron (auxiliary ones
+    included), seeded from `init`'s key.
+
+    **Arguments:**
+
+    - `q`, `t_start`, `t_end`, `anneal_steps`: the update of `AbstractParallelHopfield`.
+    - `penalty`: the Rosenberg penalty weight `P` (`hnn.rosenberg`), at least 1.
 
     Defaults (`q = 0.4`, `T` from 1.5 to 0.4, Rosenberg penalty 1, the smallest that keeps the minimizers) are the
     best of the same grid as `HighOrderHopfield`'s plus penalty in {1, 2} on SATLIB uf20-01..03 (median TTS99 7,867
     sweeps against 68,174 with the high-order defaults and penalty 2).
     """
 
-    q: float = 0.4
-    t_start: float = 1.5
     t_end: float = 0.4
-    anneal_steps: int = 2000
     penalty: float = 1.0
     name: ClassVar[str] = "qubo"
     replica_axis: ClassVar[int] = -1
-
-    def __check_init__(self):
-        check_anneal(self.q, self.t_start, self.t_end, self.anneal_steps)
 
     def prepare(self, cnf: CNF) -> QuboProblem:
         return QuboProblem.from_cnf(cnf, self.penalty)
@@ -102,11 +118,10 @@ class QuadratizedHopfield(AbstractMethod):
         n_total = problem.qubo.n_vars
         aux = _consistent_aux(problem, x0)
         s = jnp.concatenate([x0.T, aux], axis=0).astype(jnp.int8)
-        lanes = jr.bits(key, (n_total, r), jnp.uint32) | jnp.uint32(1)
-        return QuboState(s, lanes)
+        return QuboState(s, seed_lanes(key, (n_total, r)))
 
     def step(self, problem: QuboProblem, state: QuboState, t, *, key) -> tuple[QuboState, StepInfo]:
-        del key
+        del key  # the per-neuron lanes carry the randomness
         s = state.s
         n = problem.network.n_vars
         n_true = problem.network.forward(s[:n])
@@ -117,13 +132,8 @@ class QuadratizedHopfield(AbstractMethod):
         for j in range(problem.neighbours.shape[1]):
             field = field + problem.weights[:, j, None] * sp[problem.neighbours[:, j]]
         d_e = (1.0 - 2.0 * s.astype(jnp.float32)) * field
-        temp = anneal_temperature(t, self.t_start, self.t_end, self.anneal_steps)
-        p_flip = self.q * jnp.reciprocal(1.0 + jnp.exp(d_e / temp))
-        lanes = xorshift32(state.lanes)
-        flip = (uniform_from_bits(lanes) < p_flip) & (unsat > 0)[None, :]
-        s = s ^ flip.astype(s.dtype)
-        info = StepInfo(satisfied=unsat == 0, unsat=unsat, flips=jnp.sum(flip, axis=0, dtype=jnp.int32))
-        return QuboState(s, lanes), info
+        s, lanes, flips = self.parallel_update(s, d_e, t, state.lanes, unsat)
+        return QuboState(s, lanes), StepInfo(satisfied=unsat == 0, unsat=unsat, flips=flips)
 
     def assignment(self, problem: QuboProblem, state: QuboState):
         return state.s[: problem.network.n_vars].T.astype(bool)

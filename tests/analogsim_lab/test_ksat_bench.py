@@ -1,17 +1,17 @@
 import pytest
 
 import hnn
-from analogsim_lab import ksat_bench as _bench
+from analogsim_lab import ksat_bench
 
 
 def test_find_satlib_and_bench_rows():
-    root = _bench.find_satlib()
+    root = ksat_bench.find_satlib()
     if root is None:
         pytest.skip("SATLIB instances not available beside this checkout")
-    inst = _bench.satlib_set("uf20", 2, root)
+    inst = ksat_bench.satlib_set("uf20", 2, root)
     assert len(inst) == 2 and all(isinstance(c, hnn.CNF) for c in inst)
     for method in ("probsat", "analog", "cadical"):
-        row = _bench.bench(method, inst, 8, 20_000)
+        row = ksat_bench.bench(method, inst, 8, 20_000)
         assert row["instances"] == 2 and row["solved"] == 2
         assert row["energy_to_solution_j"] is not None and row["energy_to_solution_j"] > 0
         if method != "cadical":
@@ -20,4 +20,4 @@ def test_find_satlib_and_bench_rows():
 
 def test_run_rejects_unknown_mode():
     with pytest.raises(ValueError, match="mode"):
-        _bench.run("huge")
+        ksat_bench.run("huge")

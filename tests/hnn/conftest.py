@@ -1,9 +1,11 @@
+"""Fixtures of the hnn tests: the SATLIB instances and a deterministic hypothesis profile (`getkey` and
+`count_compiles` come from the root `tests/conftest.py`)."""
+
 import os
 import pathlib
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-import jax.random as jr  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
@@ -17,18 +19,9 @@ if not SATLIB.exists():
     SATLIB = pathlib.Path("/work/shared/data/satlib")
 
 
-@pytest.fixture
-def getkey():
-    counter = iter(range(10**9))
-
-    def _getkey():
-        return jr.key(next(counter))
-
-    return _getkey
-
-
 @pytest.fixture(scope="session")
 def satlib():
+    """The SATLIB directory holding `uf20`, `uf50`, ...; skips the test when it is absent."""
     if not SATLIB.exists():
         pytest.skip("SATLIB data not available")
     return SATLIB

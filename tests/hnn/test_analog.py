@@ -52,7 +52,7 @@ def test_pcm_counts_mostly_right_and_noise_grows_with_time():
 def test_analog_solver_solves_and_verifies():
     cnf = _cnf(2, 20, 85)
     sol = hnn.solve(cnf, key=jr.key(5), method="analog", replicas=16, max_steps=3000)
-    assert sol.status == "satisfied" and hnn.verify(cnf, sol.assignment)
+    assert sol.status == hnn.RESULTS.satisfied and hnn.verify(cnf, sol.assignment)
     again = hnn.solve(cnf, key=jr.key(5), method="analog", replicas=16, max_steps=3000)
     assert again.steps == sol.steps and np.array_equal(again.assignment, sol.assignment)
 

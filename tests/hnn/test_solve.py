@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import hnn
-from hnn import _solve
 
 STOCHASTIC = ["probsat", "walksat", "hopfield", "qubo"]
 UNSAT_3 = hnn.CNF.from_clauses(
@@ -14,41 +13,43 @@ UNSAT_3 = hnn.CNF.from_clauses(
 
 
 @pytest.mark.parametrize("method", STOCHASTIC)
-def test_solves_verifies_is_deterministic_and_compiles_once(method, satlib):
+def test_solves_verifies_is_deterministic_and_compiles_once(method, satlib, count_compiles):
     cnf = hnn.read_dimacs(satlib / "uf20" / "uf20-01.cnf")
+    other = hnn.read_dimacs(satlib / "uf20" / "uf20-02.cnf")  # the same shape class as uf20-01
+    key, other_key = jr.key(3), jr.key(4)
     kwargs = dict(method=method, replicas=16, max_steps=50_000)
-    sol = hnn.solve(cnf, key=jr.key(3), **kwargs)
-    assert sol.status == "satisfied" and sol.method == method
+    sol = hnn.solve(cnf, key=key, **kwargs)
+    assert sol.status == hnn.RESULTS.satisfied and sol.method == method
     assert hnn.verify(cnf, sol.assignment)
     assert bool(hnn.is_satisfied(cnf, jnp.asarray(sol.assignment)))
     assert sol.steps >= 1 and sol.flips >= 1 and sol.variable_updates >= sol.steps
-    traces = dict(_solve._TRACES)
-    again = hnn.solve(cnf, key=jr.key(3), **kwargs)
-    assert _solve._TRACES == traces  # no recompilation on the second call
+    with count_compiles() as compiles:
+        again = hnn.solve(cnf, key=key, **kwargs)
+    assert compiles.count == 0  # no recompilation on the second call
     assert again.steps == sol.steps
     np.testing.assert_array_equal(again.assignment, sol.assignment)
     np.testing.assert_array_equal(again.replica_hit_step, sol.replica_hit_step)
     if method != "qubo":  # QUBO neighbour lists depend on the instance; clause occurrence lists are bucketed
-        other = hnn.read_dimacs(satlib / "uf20" / "uf20-02.cnf")  # same shape class: still no recompilation
-        assert hnn.solve(other, key=jr.key(4), **kwargs).satisfied
-        assert _solve._TRACES == traces
+        with count_compiles() as compiles:
+            assert hnn.solve(other, key=other_key, **kwargs).satisfied
+        assert compiles.count == 0
 
 
 @pytest.mark.parametrize("method", STOCHASTIC)
 def test_unsat_never_reported_satisfied(method):
     sol = hnn.solve(UNSAT_3, key=jr.key(0), method=method, replicas=8, max_steps=300)
-    assert sol.status == "budget_exhausted"
+    assert sol.status == hnn.RESULTS.budget_exhausted
     assert sol.steps == 300
     assert np.all(sol.replica_hit_step == -1) and np.all(sol.replica_unsat >= 1)
 
 
 def test_cadical_exact_baseline(satlib):
-    assert hnn.solve(UNSAT_3, method="cadical").status == "unsatisfiable"
+    assert hnn.solve(UNSAT_3, method="cadical").status == hnn.RESULTS.unsatisfiable
     cnf = hnn.read_dimacs(satlib / "uf50" / "uf50-01.cnf")
     sol = hnn.solve(cnf, method="cadical", timeout_s=30)
-    assert sol.status == "satisfied" and hnn.verify(cnf, sol.assignment)
+    assert sol.status == hnn.RESULTS.satisfied and hnn.verify(cnf, sol.assignment)
     empty = hnn.CNF.from_clauses([[1], []], n_vars=1)
-    assert hnn.solve(empty, method="cadical").status == "unsatisfiable"
+    assert hnn.solve(empty, method="cadical").status == hnn.RESULTS.unsatisfiable
 
 
 @pytest.mark.parametrize("k, n, m", [(4, 30, 200), (5, 30, 400)])
@@ -83,7 +84,7 @@ def test_stop_all_collects_every_replica():
 
 def test_timeout_returns_budget_exhausted():
     sol = hnn.solve(UNSAT_3, key=jr.key(0), method="probsat", replicas=4, max_steps=2**31 - 2, timeout_s=0.5)
-    assert sol.status == "budget_exhausted" and sol.wall_time_s < 10
+    assert sol.status == hnn.RESULTS.budget_exhausted and sol.wall_time_s < 10
 
 
 def test_satlib_subset(satlib):
