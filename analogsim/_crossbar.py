@@ -11,7 +11,6 @@ import jax.random as jr
 import numpy as np
 from jaxtyping import Array, Float
 
-from . import _random
 from ._config import CrossbarConfig
 from ._custom_types import PRNGKeyArray
 
@@ -85,9 +84,7 @@ def _effective_weights(
         cells = dev.program(g_target, key=k_dev)
         gc = cells.g if t_seconds is None else dev.read(cells, t_seconds, key=k_read)
         if config.faults is not None:
-            u = _random.uniform(jr.fold_in(fault_key, cell), gc.shape)
-            p_min = config.faults.p_g_min
-            gc = jnp.where(u < p_min, g_min, jnp.where(u < p_min + config.faults.p_g_max, g_min + span, gc))
+            gc = config.faults.apply(gc, g_min, g_min + span, key=jr.fold_in(fault_key, cell))
         if config.ir_drop is not None:
             gc = config.ir_drop.attenuate(gc, rows, cols, col_index)
         g.append(gc)
@@ -215,19 +212,9 @@ def _mvm(xb: Crossbar, x: jax.Array, key) -> jax.Array:
         v = jnp.pad(v, ((0, 0), (0, pad)))
     v = v.reshape(-1, n_t, rows).transpose(1, 0, 2)  # (n_t, B, rows)
     y = jnp.einsum("tbr,tor->tbo", v, xb.w)  # (n_t, B, out): one analog MVM per input tile
-    if cfg.stochastic_mvm:
-        var = jnp.zeros((), y.dtype)
-        if cfg.adc.noise_std is not None:
-            var = var + jnp.asarray(cfg.adc.noise_std, y.dtype) ** 2
-        rn = cfg.read_noise
-        if rn is not None:
-            if rn.kind == "additive":
-                var = var + rn.std**2 * jnp.sum(v * v, axis=-1, keepdims=True)
-            else:
-                var = var + rn.std**2 * jnp.einsum("tbr,tor->tbo", v * v, jnp.abs(xb.w))
-        std = jnp.sqrt(jnp.maximum(var, 1e-30))
-        y = y + std * _random.normal(key, y.shape)
-    y = cfg.adc(y)
+    # Read noise is sampled at the ADC, in one draw with the ADC's own noise (see `ADC.__call__`).
+    noise_var = None if cfg.read_noise is None else cfg.read_noise.variance(v, xb.w)
+    y = cfg.adc(y, key=key, noise_variance=noise_var)
     # Digital sum of the tiles as explicit adds, not jnp.sum: XLA:CPU would fuse a reduction into the matrix
     # product and lose its fast GEMM (measured 1.5-2x slower).
     acc = y[0]

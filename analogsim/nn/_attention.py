@@ -86,6 +86,12 @@ class AttentionConfig(eqx.Module):
                     f"AttentionConfig {name} must be an analogsim.{cls.__name__}, "
                     f"got {type(getattr(self, name)).__name__}"
                 )
+        for name in ("score_adc", "out_adc"):
+            if getattr(self, name).noise_std is not None:
+                raise ValueError(
+                    f"AttentionConfig {name} noise_std must be None: output noise of the dynamic arrays is not "
+                    "modelled (write noise of the gain cells is; see GainCell.write_noise_std)"
+                )
         check(lambda t: t >= 0, self.t_token_s, "AttentionConfig t_token_s must be >= 0")
         check(lambda t: t >= 0, self.t_read_s, "AttentionConfig t_read_s must be >= 0")
 
