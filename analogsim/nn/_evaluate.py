@@ -27,12 +27,13 @@ TIMES: dict[str, float] = {
 
 
 class DriftResult(eqx.Module):
-    """A metric at each time after programming for each of ``n`` programmings.
+    """A metric at each time after programming for each of `n` programmings.
 
-    Attributes:
-        times: the time labels (e.g. ``"1d"``), in order.
-        seconds: the times in seconds.
-        values: the metric, shape (n_programmings, n_times).
+    **Attributes:**
+
+    - `times`: the time labels (e.g. `"1d"`), in order.
+    - `seconds`: the times in seconds.
+    - `values`: the metric, shape (n_programmings, n_times).
     """
 
     times: tuple[str, ...] = eqx.field(static=True)
@@ -65,9 +66,9 @@ def _check_times(times) -> dict[str, float]:
 def drift_trajectory(
     model, metric: Callable, times: dict[str, float] | tuple[float, ...], *, key: PRNGKeyArray
 ) -> Float[Array, " n_times"]:
-    """One programming: program ``model`` with a key derived from ``key``, then ``metric(model_at_t, key_t)`` at
-    each time (``times``: seconds, or a dict label -> seconds, in order). The building block that
-    :func:`evaluate_drift` vmaps over keys."""
+    """One programming: program `model` with a key derived from `key`, then `metric(model_at_t, key_t)` at
+    each time (`times`: seconds, or a dict label -> seconds, in order). The building block that
+    `evaluate_drift` vmaps over keys."""
     seconds = list(times.values()) if isinstance(times, dict) else list(times)
     kp, kt, km = jr.split(key, 3)
     programmed = program_model(model, key=kp)
@@ -93,12 +94,12 @@ def evaluate_drift(
 ) -> DriftResult:
     """Monte-Carlo evaluation of an analog model over time after programming.
 
-    For each of ``n_programmings`` keys (``jr.split(key, n)``) the model is programmed, aged to each time in
-    ``times`` (default :data:`TIMES`: 1 s, 1 h, 1 day, 1 month, 1 year) and scored with
-    ``metric(model, key) -> scalar`` (accuracy, loss...). The programmings run in parallel with ``vmap`` over keys
-    (``chunk``: at most that many at once, the rest in a ``lax.map`` loop, to bound memory).
+    For each of `n_programmings` keys (`jr.split(key, n)`) the model is programmed, aged to each time in
+    `times` (default `TIMES`: 1 s, 1 h, 1 day, 1 month, 1 year) and scored with
+    `metric(model, key) -> scalar` (accuracy, loss...). The programmings run in parallel with `vmap` over keys
+    (`chunk`: at most that many at once, the rest in a `lax.map` loop, to bound memory).
 
-    ``drift_compensation``: None keeps each layer's config; True/False switches global drift compensation on/off
+    `drift_compensation`: None keeps each layer's config; True/False switches global drift compensation on/off
     in every analog layer.
     """
     if isinstance(n_programmings, bool) or not isinstance(n_programmings, int) or n_programmings < 1:
