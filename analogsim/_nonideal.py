@@ -47,9 +47,7 @@ class ReadNoise(eqx.Module):
         if self.kind not in _READ_NOISE_KINDS:
             raise ValueError(f"ReadNoise kind must be one of {_READ_NOISE_KINDS}, got {self.kind!r}")
 
-    def variance(
-        self, v: jax.Array, w: jax.Array
-    ) -> jax.Array:
+    def variance(self, v: jax.Array, w: jax.Array) -> jax.Array:
         """Variance of the read noise on each output of one MVM per tile.
 
         **Arguments:**
@@ -95,7 +93,9 @@ class StuckAt(eqx.Module):
         """The conductances `g_us` (uS, any shape) with the stuck cells of the fault map drawn from `key` set to
         `g_min_us` or `g_max_us`. The same key gives the same fault map, whatever the conductances."""
         u = _random.uniform(key, g_us.shape)
-        return jnp.where(u < self.p_g_min, g_min_us, jnp.where(u < self.p_g_min + self.p_g_max, g_max_us, g_us))
+        return jnp.where(
+            u < self.p_g_min, g_min_us, jnp.where(u < self.p_g_min + self.p_g_max, g_max_us, g_us)
+        )
 
 
 class IRDrop(eqx.Module):
