@@ -61,16 +61,7 @@ def analogize(
         if isinstance(layer, eqx.nn.Linear):
             return AnalogLinear.from_linear(layer, config, hwa=hwa)
         if isinstance(layer, AnalogLinear):
-            return AnalogLinear(
-                layer.in_features,
-                layer.out_features,
-                config=config,
-                key=None,
-                use_bias=layer.bias is not None,
-                hwa=hwa,
-                weight=layer.weight,
-                bias=layer.bias,
-            )
+            return _rebuilt(layer, config, hwa, inference=False)
         if isinstance(layer, eqx.nn.MultiheadAttention):
             if attention is None:
                 return layer
@@ -90,20 +81,7 @@ def analogize(
         return layer
 
     if where is not None:
-        selected = where(model)
-        nodes = list(selected) if isinstance(selected, (list, tuple)) else [selected]
-        for node in nodes:
-            if not isinstance(
-                node, (eqx.nn.Linear, eqx.nn.MultiheadAttention, AnalogLinear, AnalogAttention)
-            ):
-                raise ValueError(
-                    f"cannot analogize a {type(node).__name__}: analogize converts eqx.nn.Linear and "
-                    "eqx.nn.MultiheadAttention layers (and re-configures analog ones)"
-                )
-        new = [convert(n) for n in nodes]
-        if isinstance(selected, (list, tuple)):
-            return eqx.tree_at(where, model, type(selected)(new))
-        return eqx.tree_at(where, model, new[0])
+        return _convert_selected(model, where, convert)
 
     found = [x for x in jax.tree.leaves(model, is_leaf=_is_layer) if _is_layer(x)]
     if not found:
@@ -111,6 +89,40 @@ def analogize(
             f"found no eqx.nn.Linear or eqx.nn.MultiheadAttention layer to analogize in a {type(model).__name__}"
         )
     return jax.tree.map(lambda x: convert(x) if _is_layer(x) else x, model, is_leaf=_is_layer)
+
+
+def _convert_selected(model, where: Callable, convert: Callable):
+    """`model` with the layers selected by `where` (one or a sequence, as in `eqx.tree_at`) replaced by
+    `convert(layer)`."""
+    selected = where(model)
+    nodes = list(selected) if isinstance(selected, (list, tuple)) else [selected]
+    for node in nodes:
+        if not isinstance(node, (eqx.nn.Linear, eqx.nn.MultiheadAttention, AnalogLinear, AnalogAttention)):
+            raise ValueError(
+                f"cannot analogize a {type(node).__name__}: analogize converts eqx.nn.Linear and "
+                "eqx.nn.MultiheadAttention layers (and re-configures analog ones)"
+            )
+    new = [convert(n) for n in nodes]
+    if isinstance(selected, (list, tuple)):
+        return eqx.tree_at(where, model, type(selected)(new))
+    return eqx.tree_at(where, model, new[0])
+
+
+def _rebuilt(
+    layer: AnalogLinear, config: CrossbarConfig, hwa: HWANoise | None, *, inference: bool
+) -> AnalogLinear:
+    """`layer`'s weights and bias on other hardware, unprogrammed."""
+    return AnalogLinear(
+        layer.in_features,
+        layer.out_features,
+        config=config,
+        key=None,
+        use_bias=layer.bias is not None,
+        hwa=hwa,
+        weight=layer.weight,
+        bias=layer.bias,
+        inference=inference,
+    )
 
 
 def _is_analog(x) -> bool:
@@ -161,16 +173,6 @@ def with_drift_compensation(model, enabled: bool):
 
     def fn(i, layer):
         cfg = dataclasses.replace(layer.config, drift_compensation=enabled)
-        return AnalogLinear(
-            layer.in_features,
-            layer.out_features,
-            config=cfg,
-            key=None,
-            use_bias=layer.bias is not None,
-            hwa=layer.hwa,
-            weight=layer.weight,
-            bias=layer.bias,
-            inference=layer.inference,
-        )
+        return _rebuilt(layer, cfg, layer.hwa, inference=layer.inference)
 
     return _map_analog(model, fn)

@@ -152,25 +152,18 @@ def _read_noise_only(sigma, kind):
     )
 
 
-def test_additive_read_noise_per_output_matches_per_weight_model(getkey):
+@pytest.mark.parametrize("kind", ["additive", "proportional"])
+def test_read_noise_per_output_matches_per_weight_model(getkey, kind):
+    # Per-weight noise of variance sigma^2 (additive) or sigma^2 |w| (proportional), in units of the weight range,
+    # summed over the inputs: the output variance is sigma^2 scale^2 sum_i c_ij x_i^2 with c = 1 or |w| / scale.
     W, x = _data(getkey(), out=5, n_in=40, batch=())
     sigma = 0.05
-    xb = asim.program(W, _read_noise_only(sigma, "additive"))
+    xb = asim.program(W, _read_noise_only(sigma, kind))
     y = _noise_samples(xb, x, 20_000, getkey())
     scale = np.max(np.abs(np.asarray(W)), axis=1)
-    expected_var = (sigma * scale) ** 2 * float(jnp.sum(x**2))
+    c = np.ones(W.shape) if kind == "additive" else np.abs(np.asarray(W)) / scale[:, None]
+    expected_var = sigma**2 * scale**2 * (c @ np.asarray(x) ** 2)
     np.testing.assert_allclose(y.mean(0), W @ x, atol=4 * np.sqrt(expected_var.max() / 20_000))
-    np.testing.assert_allclose(y.var(0), expected_var, rtol=0.04)
-
-
-def test_proportional_read_noise_variance(getkey):
-    W, x = _data(getkey(), out=5, n_in=40, batch=())
-    sigma = 0.05
-    xb = asim.program(W, _read_noise_only(sigma, "proportional"))
-    y = _noise_samples(xb, x, 20_000, getkey())
-    scale = np.max(np.abs(np.asarray(W)), axis=1)
-    wn = np.abs(np.asarray(W)) / scale[:, None]
-    expected_var = sigma**2 * scale**2 * (wn @ np.asarray(x) ** 2)
     np.testing.assert_allclose(y.var(0), expected_var, rtol=0.04)
 
 
