@@ -61,10 +61,10 @@ class PCM(AbstractDevice):
     read_noise_scale: float | jax.Array = 1.0
 
     def __check_init__(self):
-        check(lambda g: g > 0, self.g_max_us, "g_max_us must be > 0")
+        check(lambda g: g > 0, self.g_max_us, "PCM g_max_us must be > 0")
         check(lambda g: g == 0, self.g_min_us, "PCM g_min_us is 0 in the published model")
-        check(lambda t: t > 0, self.t0_s, "t0_s must be > 0")
-        check(lambda t: t > 0, self.t_read_s, "t_read_s must be > 0")
+        check(lambda t: t > 0, self.t0_s, "PCM t0_s must be > 0")
+        check(lambda t: t > 0, self.t_read_s, "PCM t_read_s must be > 0")
         check_nonnegative(self, ("prog_noise_scale", "drift_scale", "read_noise_scale"))
 
     @property

@@ -41,10 +41,12 @@ class DriftResult(eqx.Module):
     values: Float[Array, "n_prog n_times"]
 
     def mean(self) -> dict[str, float]:
+        """The metric's mean over the programmings, per time label."""
         v = np.asarray(self.values)
         return {t: float(v[:, i].mean()) for i, t in enumerate(self.times)}
 
     def std(self) -> dict[str, float]:
+        """The metric's standard deviation over the programmings, per time label."""
         v = np.asarray(self.values)
         return {t: float(v[:, i].std()) for i, t in enumerate(self.times)}
 
@@ -99,8 +101,20 @@ def evaluate_drift(
     `metric(model, key) -> scalar` (accuracy, loss...). The programmings run in parallel with `vmap` over keys
     (`chunk`: at most that many at once, the rest in a `lax.map` loop, to bound memory).
 
-    `drift_compensation`: None keeps each layer's config; True/False switches global drift compensation on/off
-    in every analog layer.
+    **Arguments:**
+
+    - `model`: an analog model (unprogrammed: it is programmed once per key).
+    - `metric`: `metric(model, key) -> scalar`, evaluated on the aged model.
+    - `key`: split into one key per programming.
+    - `n_programmings`: the number of Monte-Carlo programmings (positive int).
+    - `times`: seconds after programming, as a dict label -> seconds or a sequence (default `TIMES`).
+    - `drift_compensation`: None keeps each layer's config; True/False switches global drift compensation on/off
+      in every analog layer.
+    - `chunk`: at most this many programmings at once (None: all).
+
+    **Returns:**
+
+    A `DriftResult` with the metric of every programming at every time.
     """
     if isinstance(n_programmings, bool) or not isinstance(n_programmings, int) or n_programmings < 1:
         raise ValueError(f"n_programmings must be a positive int, got {n_programmings!r}")

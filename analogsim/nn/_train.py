@@ -100,7 +100,22 @@ def train(
     random draw is a function of `key` and the epoch, the resumed run ends in the same state as an uninterrupted
     one. A checkpoint written for another run (batch size, data size, hardware settings or architecture:
     `hardware_fingerprint`) or with more than `epochs` finished epochs raises `ValueError`.
-    `callback(epoch, loss, model)` runs after each epoch (and after its checkpoint is written).
+
+    **Arguments:**
+
+    - `model`: the model to train (any equinox model; analog layers keep their hardware settings fixed).
+    - `loss_fn`: `loss_fn(model, batch, key) -> scalar`.
+    - `data`: a tuple of arrays with a common leading axis (or one array).
+    - `optimizer`: any optax optimizer.
+    - `epochs`: the total number of epochs, checkpointed ones included (int >= 0).
+    - `batch_size`: mini-batch size (positive int).
+    - `key`: draws the shuffles and the per-mini-batch keys.
+    - `checkpoint`: path of the checkpoint to write and resume from, or None.
+    - `callback`: `callback(epoch, loss, model)`, run after each epoch (and after its checkpoint is written).
+
+    **Returns:**
+
+    A `TrainResult`: the trained model, the optimizer state, the loss of every epoch and how many were resumed.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
