@@ -1,12 +1,17 @@
 """analogsim: analog in-memory computing in JAX.
 
-Crossbar arrays of PCM, ReRAM or ideal devices with DAC/ADC readout, tiling, noise, drift, faults and IR drop::
+Crossbar arrays of PCM, ReRAM or ideal devices with DAC/ADC readout, tiling, noise, drift, faults and IR drop:
 
-    import analogsim as asim
-    cfg = asim.CrossbarConfig(device=asim.devices.PCM(), dac=asim.DAC(bits=8), adc=asim.ADC(bits=8))
-    xb = asim.program(W, cfg, key=k1)   # W: (out, in)
-    xb = xb.at(3600.0, key=k2)          # one hour after programming
-    y = xb(x, key=k3)                   # analog W @ x
+```python
+import analogsim as asim
+cfg = asim.CrossbarConfig(device=asim.devices.PCM(), dac=asim.DAC(bits=8), adc=asim.ADC(bits=8))
+xb = asim.program(W, cfg, key=k1)   # W: (out, in)
+xb = xb.at(3600.0, key=k2)          # one hour after programming
+y = xb(x, key=k3)                   # analog W @ x
+```
+
+Random numbers: keys are made, split and folded with `jax.random`; large noise arrays (programming, drift and read
+noise of a crossbar) are drawn with the counter-based `analogsim.random`.
 """
 
 from . import (

@@ -1,6 +1,9 @@
+"""The hardware configuration of a crossbar array: device, converters, tiling, mapping and array non-idealities."""
+
 from __future__ import annotations
 
 import equinox as eqx
+import jax
 
 from ._converters import ADC, DAC
 from ._nonideal import IRDrop, ReadNoise, StuckAt
@@ -12,24 +15,25 @@ _MAPPINGS = ("per_column", "global")
 class CrossbarConfig(eqx.Module):
     """Everything about the hardware an array is programmed on.
 
-    Attributes:
-        device: the memory device (``analogsim.devices.PCM()``, ``ReRAM()``, ``Ideal()``...).
-        dac: input converter (one per row).
-        adc: output converter (one per column per tile).
-        tile: ``(rows, cols)`` of one physical array: at most ``rows`` inputs and ``cols`` outputs per tile. Larger
-            matrices are split; each tile's partial sums go through its own ADC and are summed digitally. A tile
-            larger than the matrix is fine (one partially used tile).
-        mapping: how weights are scaled to conductances: ``"per_column"`` (each output's max ``|w|`` maps to
-            ``g_max``, a digital scale per column undoes it) or ``"global"`` (one scale for the whole matrix).
-        read_noise: per-MVM weight read noise (``ReadNoise``) or None.
-        faults: stuck-at faults (``StuckAt``) or None.
-        ir_drop: first-order IR-drop model (``IRDrop``) or None.
-        drift_compensation: global drift compensation (aihwkit's ``GlobalDriftCompensation``): after programming
-            and at each ``at(t)`` the array is read with an all-ones input and the outputs are scaled digitally by
-            ``mean|y_ref(0)| / mean|y_ref(t)|``.
+    Weights use a differential pair per weight: `w > 0` is stored in `G+`, `w < 0` in `G-`, the other cell is at
+    `g_min`.
 
-    Weights use a differential pair per weight: ``w > 0`` is stored in ``G+``, ``w < 0`` in ``G-``, the other cell
-    is at ``g_min``.
+    **Arguments:**
+
+    - `device`: the memory device (`analogsim.devices.PCM()`, `ReRAM()`, `Ideal()`...).
+    - `dac`: input converter (one per row).
+    - `adc`: output converter (one per column per tile).
+    - `tile`: `(rows, cols)` of one physical array: at most `rows` inputs and `cols` outputs per tile. Larger
+      matrices are split; each tile's partial sums go through its own ADC and are summed digitally. A tile larger
+      than the matrix is fine (one partially used tile).
+    - `mapping`: how weights are scaled to conductances: `"per_column"` (each output's max `|w|` maps to `g_max`, a
+      digital scale per column undoes it) or `"global"` (one scale for the whole matrix).
+    - `read_noise`: per-MVM weight read noise (`analogsim.ReadNoise`) or None.
+    - `faults`: stuck-at faults (`analogsim.StuckAt`) or None.
+    - `ir_drop`: first-order IR-drop model (`analogsim.IRDrop`) or None.
+    - `drift_compensation`: global drift compensation (aihwkit's `GlobalDriftCompensation`): after programming and
+      at each `at(t)` the array is read with an all-ones input and the outputs are scaled digitally by
+      `mean|y_ref(0)| / mean|y_ref(t)|`.
     """
 
     device: AbstractDevice = eqx.field(default_factory=PCM)
@@ -69,7 +73,13 @@ class CrossbarConfig(eqx.Module):
 
     @classmethod
     def ideal(cls, tile: tuple[int, int] = (512, 512), mapping: str = "per_column") -> CrossbarConfig:
-        """No device noise, no quantization, no clipping: ``program(W, cfg)(x) == W @ x`` to float32 rounding."""
+        """No device noise, no quantization, no clipping: `program(W, cfg)(x) == W @ x` to float32 rounding.
+
+        **Arguments:**
+
+        - `tile`: `(rows, cols)` of one physical array.
+        - `mapping`: `"per_column"` or `"global"` (see `CrossbarConfig`).
+        """
         return cls(
             device=Ideal(),
             dac=DAC(bits=None, bound=None),
@@ -78,10 +88,42 @@ class CrossbarConfig(eqx.Module):
             mapping=mapping,
         )
 
+    @classmethod
+    def pcm_8bit(
+        cls,
+        *,
+        tile: tuple[int, int] = (512, 512),
+        drift_compensation: bool = False,
+        adc_noise_std: float | jax.Array | None = None,
+        read_noise: ReadNoise | None = None,
+    ) -> CrossbarConfig:
+        """PCM (aihwkit's statistical model, `analogsim.devices.PCM()`) read through an 8-bit DAC (full scale 1, inputs
+        scaled by their max) and an 8-bit ADC (bound 12, aihwkit's default `out_bound`), per-column weight scaling:
+        the analog inference hardware of Joshi et al., Nature Communications 11, 2473 (2020). Tweak other fields
+        with `eqx.tree_at` or `dataclasses.replace`.
+
+        **Arguments:**
+
+        - `tile`: `(rows, cols)` of one physical array.
+        - `drift_compensation`: global drift compensation (see `CrossbarConfig`).
+        - `adc_noise_std`: output noise of the ADC in normalized units (`ADC.noise_std`), or None.
+        - `read_noise`: per-MVM read noise (`analogsim.ReadNoise`), or None.
+        """
+        return cls(
+            device=PCM(),
+            dac=DAC(bits=8),
+            adc=ADC(bits=8, noise_std=adc_noise_std),
+            tile=tuple(tile),
+            drift_compensation=drift_compensation,
+            read_noise=read_noise,
+        )
+
     @property
     def stochastic_program(self) -> bool:
+        """Whether programming draws random numbers (a noisy device or stuck-at faults): `program` needs a key."""
         return self.device.stochastic or self.faults is not None
 
     @property
     def stochastic_mvm(self) -> bool:
+        """Whether each MVM draws random numbers (read noise or ADC noise): calling the array needs a key."""
         return self.read_noise is not None or self.adc.noise_std is not None

@@ -1,9 +1,9 @@
 """Digital-to-analog and analog-to-digital converters.
 
-Both are uniform, symmetric, mid-tread quantizers with saturation, as in IBM aihwkit's ``IOParameters`` (``inp_res``,
-``inp_bound``, ``out_res``, ``out_bound``): with ``bits = n >= 2`` the levels are ``k * bound / (2**(n-1) - 1)`` for
-integer ``|k| <= 2**(n-1) - 1`` (zero is exact, ``2**n - 1`` levels); ``bits = 1`` is a sign converter with levels
-``{-bound, +bound}``; ``bits=None`` means an ideal converter (no quantization). Rounding uses a straight-through
+Both are uniform, symmetric, mid-tread quantizers with saturation, as in IBM aihwkit's `IOParameters` (`inp_res`,
+`inp_bound`, `out_res`, `out_bound`): with `bits = n >= 2` the levels are `k * bound / (2**(n-1) - 1)` for
+integer `|k| <= 2**(n-1) - 1` (zero is exact, `2**n - 1` levels); `bits = 1` is a sign converter with levels
+`{-bound, +bound}`; `bits=None` means an ideal converter (no quantization). Rounding uses a straight-through
 estimator (the gradient of the rounding is taken as 1) and clipping has its natural gradient (0 outside the range), so
 networks can be trained through the converters.
 """
@@ -14,13 +14,23 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from . import _random
+from ._custom_types import PRNGKeyArray
 from ._validate import check, check_int
 
 
 def quantize(x: jax.Array, bits: int | None, bound) -> jax.Array:
-    """Clip ``x`` to ``[-bound, bound]`` (if ``bound`` is not None) and round to the converter levels.
+    """Clip `x` to `[-bound, bound]` (if `bound` is not None) and round to the converter levels.
 
-    Straight-through gradient for the rounding; ``bits=None`` only clips.
+    **Arguments:**
+
+    - `x`: the values to convert.
+    - `bits`: resolution (>= 1), or `None` to only clip.
+    - `bound`: full scale (same units as `x`), or `None` for no clipping (only with `bits=None`).
+
+    **Returns:**
+
+    The quantized values, same shape as `x`, with a straight-through gradient for the rounding.
     """
     if bound is not None:
         x = jnp.clip(x, -bound, bound)
@@ -35,16 +45,27 @@ def quantize(x: jax.Array, bits: int | None, bound) -> jax.Array:
     return x + jax.lax.stop_gradient(q - x)
 
 
+def _check_bits_bound(bits, bound, name: str) -> None:
+    """Shared validation of a converter's resolution and full scale."""
+    check_int(bits, f"{name} bits", minimum=1, allow_none=True)
+    if bound is None:
+        if bits is not None:
+            raise ValueError(f"a quantizing {name} (bits not None) needs a finite bound > 0, got bound=None")
+    else:
+        check(lambda b: b > 0, bound, f"{name} bound must be > 0")
+
+
 class DAC(eqx.Module):
     """Input digital-to-analog converter (one per crossbar row).
 
-    Attributes:
-        bits: resolution; ``None`` means ideal (no quantization). ``bits=1`` is a sign (binary) driver.
-        bound: full-scale input: inputs are clipped to ``[-bound, bound]``; ``None`` (only with ``bits=None``)
-            means no clipping.
-        scale_inputs: if True, each input vector is first divided digitally by its own ``max |x|`` so that it
-            spans the full DAC range, and the outputs are multiplied back (aihwkit's ``NoiseManagementType.ABS_MAX``).
-            This makes the analog result independent of the input magnitude. Ignored for an ideal DAC.
+    **Arguments:**
+
+    - `bits`: resolution; `None` means ideal (no quantization). `bits=1` is a sign (binary) driver.
+    - `bound`: full-scale input: inputs are clipped to `[-bound, bound]`; `None` (only with `bits=None`) means no
+      clipping.
+    - `scale_inputs`: if True, each input vector is first divided digitally by its own `max |x|` so that it spans
+      the full DAC range, and the outputs are multiplied back (aihwkit's `NoiseManagementType.ABS_MAX`). This makes
+      the analog result independent of the input magnitude. Ignored for an ideal DAC.
     """
 
     bits: int | None = eqx.field(static=True, default=8)
@@ -52,24 +73,26 @@ class DAC(eqx.Module):
     scale_inputs: bool = eqx.field(static=True, default=True)
 
     def __check_init__(self):
-        check_int(self.bits, "DAC bits", minimum=1, allow_none=True)
-        if self.bound is None:
-            if self.bits is not None:
-                raise ValueError("a quantizing DAC (bits not None) needs a finite bound > 0, got bound=None")
-        else:
-            check(lambda b: b > 0, self.bound, "DAC bound must be > 0")
+        _check_bits_bound(self.bits, self.bound, "DAC")
         if not isinstance(self.scale_inputs, bool):
             raise ValueError(f"DAC scale_inputs must be a bool, got {self.scale_inputs!r}")
 
     @property
     def ideal(self) -> bool:
+        """Whether the converter passes its inputs through unchanged (no quantization, no clipping)."""
         return self.bits is None and self.bound is None
 
     def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
-        """Convert digital inputs ``x`` (..., in) to normalized analog drive levels in [-1, 1].
+        """Convert digital inputs to normalized analog drive levels in `[-1, 1]`.
 
-        Returns ``(v, gain)``: the analog drive ``v`` (same shape as ``x``) and the digital gain (..., 1) by which
-        the analog output must be multiplied to restore the units of ``x``.
+        **Arguments:**
+
+        - `x`: digital inputs, `(..., in)`.
+
+        **Returns:**
+
+        `(v, gain)`: the analog drive `v` (same shape as `x`) and the digital gain `(..., 1)` by which the analog
+        output must be multiplied to restore the units of `x`.
         """
         if self.ideal:
             return x, jnp.ones(x.shape[:-1] + (1,), x.dtype)
@@ -89,15 +112,16 @@ class DAC(eqx.Module):
 class ADC(eqx.Module):
     """Output analog-to-digital converter, one conversion per tile output (per column per tile).
 
-    The analog value it sees is the column current in normalized units: ``sum_i w_i v_i`` with the weights
-    normalized to ``[-1, 1]`` (``g_max`` maps to 1) and the inputs to ``[-1, 1]`` (DAC full scale maps to 1).
+    The analog value it sees is the column current in normalized units: `sum_i w_i v_i` with the weights
+    normalized to `[-1, 1]` (`g_max` maps to 1) and the inputs to `[-1, 1]` (DAC full scale maps to 1).
 
-    Attributes:
-        bits: resolution; ``None`` means ideal (no quantization).
-        bound: saturation level in normalized units (default 12, aihwkit's default ``out_bound``); ``None`` (only
-            with ``bits=None``) means no clipping.
-        noise_std: standard deviation of Gaussian noise added to each tile output before conversion, in
-            normalized units (aihwkit's ``out_noise``); ``None`` means no output noise.
+    **Arguments:**
+
+    - `bits`: resolution; `None` means ideal (no quantization).
+    - `bound`: saturation level in normalized units (default 12, aihwkit's default `out_bound`); `None` (only with
+      `bits=None`) means no clipping.
+    - `noise_std`: standard deviation of Gaussian noise added to each tile output before conversion, in normalized
+      units (aihwkit's `out_noise`); `None` means no output noise.
     """
 
     bits: int | None = eqx.field(static=True, default=8)
@@ -105,20 +129,48 @@ class ADC(eqx.Module):
     noise_std: float | jax.Array | None = None
 
     def __check_init__(self):
-        check_int(self.bits, "ADC bits", minimum=1, allow_none=True)
-        if self.bound is None:
-            if self.bits is not None:
-                raise ValueError("a quantizing ADC (bits not None) needs a finite bound > 0, got bound=None")
-        else:
-            check(lambda b: b > 0, self.bound, "ADC bound must be > 0")
+        _check_bits_bound(self.bits, self.bound, "ADC")
         if self.noise_std is not None:
             check(lambda s: s >= 0, self.noise_std, "ADC noise_std must be >= 0")
 
     @property
     def ideal(self) -> bool:
+        """Whether the converter passes its inputs through unchanged (no noise, quantization or clipping)."""
         return self.bits is None and self.bound is None and self.noise_std is None
 
-    def __call__(self, y: jax.Array) -> jax.Array:
-        """Convert (already noisy) analog tile outputs ``y`` to digital values."""
+    def __call__(
+        self,
+        y: jax.Array,
+        *,
+        key: PRNGKeyArray | None = None,
+        noise_variance: jax.Array | None = None,
+    ) -> jax.Array:
+        """Convert analog tile outputs to digital values: add the output noise, then clip and round.
+
+        The output noise is one Gaussian per output with variance `noise_std^2 + noise_variance`: the ADC's own
+        noise plus the noise that arrived with the analog value (the per-MVM read noise of the array, see
+        `analogsim.ReadNoise.variance`). Independent Gaussian sources add up to one Gaussian, so one draw per
+        output covers them all.
+
+        **Arguments:**
+
+        - `y`: analog outputs in normalized units, any shape.
+        - `key`: draws the output noise; required when there is any (`noise_std` or `noise_variance` given).
+        - `noise_variance`: variance of the noise already on `y` but not yet sampled, broadcastable to `y`, or
+          `None`.
+
+        **Returns:**
+
+        The digital values, same shape as `y`.
+        """
+        if self.noise_std is not None or noise_variance is not None:
+            if key is None:
+                raise ValueError("this ADC conversion is noisy (ADC noise_std or read noise): pass key=...")
+            var = jnp.zeros((), y.dtype)
+            if self.noise_std is not None:
+                var = var + jnp.asarray(self.noise_std, y.dtype) ** 2
+            if noise_variance is not None:
+                var = var + noise_variance
+            y = y + jnp.sqrt(jnp.maximum(var, 1e-30)) * _random.normal(key, y.shape)
         bound = None if self.bound is None else jnp.asarray(self.bound, y.dtype)
         return quantize(y, self.bits, bound)

@@ -11,13 +11,12 @@ import jax.random as jr
 import numpy as np
 from jaxtyping import Array, Float
 
-from . import _random
 from ._config import CrossbarConfig
 from ._custom_types import PRNGKeyArray
 
 
 def _geometry(shape: tuple[int, int], tile: tuple[int, int]) -> tuple[int, int, int]:
-    """Return ``(rows, cols, n_tiles_in)``: the rows and columns actually used per tile and the number of input
+    """Return `(rows, cols, n_tiles_in)`: the rows and columns actually used per tile and the number of input
     tiles (row blocks) the inputs are split into."""
     out, n_in = shape
     rows = min(tile[0], n_in)
@@ -26,7 +25,7 @@ def _geometry(shape: tuple[int, int], tile: tuple[int, int]) -> tuple[int, int, 
 
 
 def _to_tiles(a: jax.Array, rows: int, n_t: int) -> jax.Array:
-    """(out, in) -> (n_t, out, rows), zero-padding the inputs to ``n_t * rows``."""
+    """(out, in) -> (n_t, out, rows), zero-padding the inputs to `n_t * rows`."""
     out, n_in = a.shape
     pad = n_t * rows - n_in
     if pad:
@@ -56,11 +55,11 @@ def _effective_weights(
     t_seconds,
     read_key,
 ) -> jax.Array:
-    """Normalized effective weights (n_t, out, rows) in [-1, 1]-ish: ``(G+ - G-) / (g_max - g_min)``.
+    """Normalized effective weights (n_t, out, rows) in [-1, 1]-ish: `(G+ - G-) / (g_max - g_min)`.
 
-    Programming is a deterministic function of ``prog_key``, so it is recomputed here rather than stored: XLA
+    Programming is a deterministic function of `prog_key`, so it is recomputed here rather than stored: XLA
     fuses programming, drift and read noise into one pass and no per-cell state is ever written to memory.
-    ``t_seconds=None`` gives the array as programmed (aihwkit's convention: no drift or 1/f noise yet).
+    `t_seconds=None` gives the array as programmed (aihwkit's convention: no drift or 1/f noise yet).
     """
     dev = config.device
     rows, cols, n_t = _geometry(weights.shape, config.tile)
@@ -85,9 +84,7 @@ def _effective_weights(
         cells = dev.program(g_target, key=k_dev)
         gc = cells.g if t_seconds is None else dev.read(cells, t_seconds, key=k_read)
         if config.faults is not None:
-            u = _random.uniform(jr.fold_in(fault_key, cell), gc.shape)
-            p_min = config.faults.p_g_min
-            gc = jnp.where(u < p_min, g_min, jnp.where(u < p_min + config.faults.p_g_max, g_min + span, gc))
+            gc = config.faults.apply(gc, g_min, g_min + span, key=jr.fold_in(fault_key, cell))
         if config.ir_drop is not None:
             gc = config.ir_drop.attenuate(gc, rows, cols, col_index)
         g.append(gc)
@@ -116,21 +113,23 @@ def _check_t(t_seconds) -> jax.Array:
 
 
 class Crossbar(eqx.Module):
-    """A weight matrix programmed into analog crossbar tiles. Build one with :func:`analogsim.program`.
+    """A weight matrix programmed into analog crossbar tiles. Build one with `analogsim.program`.
 
-    ``xb(x, key=...)`` is the analog matrix-vector product ``W @ x``: DAC on the inputs, one analog MVM per tile
+    `xb(x, key=...)` is the analog matrix-vector product `W @ x`: DAC on the inputs, one analog MVM per tile
     (with per-MVM read noise and ADC noise), one ADC per tile output, digital sum of the tiles and digital rescaling.
-    ``xb.at(t, key=...)`` returns the same array ``t`` seconds after programming.
+    `xb.at(t, key=...)` returns the same array `t` seconds after programming.
 
-    Attributes:
-        config: the hardware configuration.
-        weights: the target weights (out, in) as given to ``program``.
-        scale: digital per-output scale: the weight that maps to ``g_max - g_min`` (out,).
-        w: the normalized effective weights now, tile layout (n_tiles_in, out, rows): ``(G+ - G-)/(g_max - g_min)``.
-        prog_key: the key the array was programmed with (programming is re-derived from it; see ``at``).
-        t_seconds: time since programming of the current state.
-        drift_scale: the global drift-compensation factor applied to the outputs (1 without compensation).
-        ref_readout: drift-compensation reference read right after programming.
+    **Attributes:**
+
+    - `config`: the hardware configuration.
+    - `weights`: the target weights `(out, in)` as given to `program`.
+    - `scale`: digital per-output scale: the weight that maps to `g_max - g_min`, `(out,)`.
+    - `w`: the normalized effective weights at `t_seconds`, tile layout `(n_tiles_in, out, rows)`:
+      `(G+ - G-) / (g_max - g_min)`.
+    - `prog_key`: the key the array was programmed with (programming is re-derived from it; see `at`).
+    - `t_seconds`: time since programming of this state (s).
+    - `drift_scale`: the global drift-compensation factor applied to the outputs (1 without compensation).
+    - `ref_readout`: drift-compensation reference read right after programming.
     """
 
     config: CrossbarConfig
@@ -154,10 +153,19 @@ class Crossbar(eqx.Module):
         return n_t, math.ceil(self.shape[0] / cols)
 
     def at(self, t_seconds, *, key: PRNGKeyArray | None = None) -> Crossbar:
-        """The array ``t_seconds`` after programming (absolute time, not cumulative).
+        """The array `t_seconds` after programming (absolute time, not cumulative).
 
-        Drift and other persistent changes are fixed by the programming; ``key`` draws the read noise of this time,
-        so ``xb.at(t, key=k1)`` and ``xb.at(t, key=k2)`` share their drift and have independent read noise.
+        Drift and other persistent changes are fixed by the programming; `key` draws the read noise of this time,
+        so `xb.at(t, key=k1)` and `xb.at(t, key=k2)` share their drift and have independent read noise.
+
+        **Arguments:**
+
+        - `t_seconds`: time since programming (s), a finite scalar >= 0.
+        - `key`: draws the device read noise; required when the device is stochastic.
+
+        **Returns:**
+
+        A new `Crossbar` with `w`, `t_seconds` and `drift_scale` of that time.
         """
         t = _check_t(t_seconds)
         if self.config.device.stochastic and key is None:
@@ -170,7 +178,18 @@ class Crossbar(eqx.Module):
     def __call__(
         self, x: Float[Array, "*batch in"], *, key: PRNGKeyArray | None = None
     ) -> Float[Array, "*batch out"]:
-        """Analog matrix-vector product ``W @ x`` for ``x`` of shape (in,) or (batch..., in)."""
+        """Analog matrix-vector product `W @ x`: DAC -> one MVM per tile -> read noise -> ADC per tile output ->
+        digital sum of the tiles and rescaling.
+
+        **Arguments:**
+
+        - `x`: inputs, `(in,)` or `(*batch, in)`.
+        - `key`: draws the per-MVM noise (read noise and ADC noise); required when there is any.
+
+        **Returns:**
+
+        `W @ x` as the hardware computes it, `(out,)` or `(*batch, out)`.
+        """
         x = jnp.asarray(x)
         if x.ndim < 1 or x.shape[-1] != self.shape[1]:
             raise ValueError(
@@ -184,7 +203,7 @@ class Crossbar(eqx.Module):
         return _mvm(self, x, key)
 
     def effective_weights(self) -> Float[Array, "out in"]:
-        """The weights the array multiplies by now, in the units of ``weights`` (drift compensation included,
+        """The weights the array multiplies by now, in the units of `weights` (drift compensation included,
         converters and per-MVM noise excluded)."""
         return _from_tiles(self.w, self.shape[1]) * (self.scale * self.drift_scale)[:, None]
 
@@ -215,19 +234,9 @@ def _mvm(xb: Crossbar, x: jax.Array, key) -> jax.Array:
         v = jnp.pad(v, ((0, 0), (0, pad)))
     v = v.reshape(-1, n_t, rows).transpose(1, 0, 2)  # (n_t, B, rows)
     y = jnp.einsum("tbr,tor->tbo", v, xb.w)  # (n_t, B, out): one analog MVM per input tile
-    if cfg.stochastic_mvm:
-        var = jnp.zeros((), y.dtype)
-        if cfg.adc.noise_std is not None:
-            var = var + jnp.asarray(cfg.adc.noise_std, y.dtype) ** 2
-        rn = cfg.read_noise
-        if rn is not None:
-            if rn.kind == "additive":
-                var = var + rn.std**2 * jnp.sum(v * v, axis=-1, keepdims=True)
-            else:
-                var = var + rn.std**2 * jnp.einsum("tbr,tor->tbo", v * v, jnp.abs(xb.w))
-        std = jnp.sqrt(jnp.maximum(var, 1e-30))
-        y = y + std * _random.normal(key, y.shape)
-    y = cfg.adc(y)
+    # Read noise is sampled at the ADC, in one draw with the ADC's own noise (see `ADC.__call__`).
+    noise_var = None if cfg.read_noise is None else cfg.read_noise.variance(v, xb.w)
+    y = cfg.adc(y, key=key, noise_variance=noise_var)
     # Digital sum of the tiles as explicit adds, not jnp.sum: XLA:CPU would fuse a reduction into the matrix
     # product and lose its fast GEMM (measured 1.5-2x slower).
     acc = y[0]
@@ -243,10 +252,18 @@ def program(
     *,
     key: PRNGKeyArray | None = None,
 ) -> Crossbar:
-    """Program the weight matrix ``weights`` (out, in) into crossbar tiles configured by ``config``.
+    """Program a weight matrix into crossbar tiles.
 
-    Returns the array right after programming (programming noise and stuck cells applied; drift and 1/f read noise
-    start with :meth:`Crossbar.at`). ``key`` is required when the device or the faults are stochastic.
+    **Arguments:**
+
+    - `weights`: the weights `(out, in)`, finite.
+    - `config`: the hardware (`analogsim.CrossbarConfig`).
+    - `key`: draws the programming noise and the fault map; required when the device or the faults are stochastic.
+
+    **Returns:**
+
+    The `Crossbar` right after programming (programming noise and stuck cells applied; drift and 1/f read noise
+    start with `Crossbar.at`).
     """
     if not isinstance(config, CrossbarConfig):
         raise ValueError(f"config must be an analogsim.CrossbarConfig, got {type(config).__name__}")

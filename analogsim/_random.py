@@ -1,15 +1,23 @@
 """Fast counter-based random numbers for large device arrays.
 
+Which generator for what, in `analogsim`:
+
+- `jax.random` makes, splits and folds keys (`jr.split`, `jr.fold_in`), draws small arrays (initial weights,
+  shuffles) and anything whose tails must be exact.
+- `analogsim.random` (this module) draws the large noise arrays of the hardware model: programming noise, drift
+  exponents, read noise, write noise, fault maps and per-MVM output noise. It is a pure function of a
+  `jax.random` key, so the key discipline above is unchanged.
+
 Simulating one 4096 x 4096 crossbar needs tens of millions of Gaussian samples per programming and per drift step.
-``jax.random``'s threefry generator costs about 10 ns per sample on a 2-core CPU, which would make programming a
-large array slower than IBM aihwkit. Here every sample is a pure function of ``(key, flat index)``: the key is
-turned into two 32-bit seeds with ``jax.random.bits`` (threefry, so distinct keys give independent-looking seeds),
+`jax.random`'s threefry generator costs about 10 ns per sample on a 2-core CPU, which would make programming a
+large array slower than IBM aihwkit. Here every sample is a pure function of `(key, flat index)`: the key is
+turned into two 32-bit seeds with `jax.random.bits` (threefry, so distinct keys give independent-looking seeds),
 and each element's bits come from a murmur3-style integer hash of its index. A hash is stateless, so XLA fuses the
 generator into the consumer's elementwise loop and no random array is ever materialized.
 
-The Gaussian comes from the inverse CDF: ``z = sqrt(2) erfinv(2u - 1)`` with ``u`` built from 23 random bits
-centred in their bins, so ``|z| <= 5.3`` (tails beyond 5.3 sigma, probability 1.2e-7, are truncated). That is
-ample for device-noise Monte Carlo; use ``jax.random`` directly when exact tails matter.
+The Gaussian comes from the inverse CDF: `z = sqrt(2) erfinv(2u - 1)` with `u` built from 23 random bits
+centred in their bins, so `|z| <= 5.3` (tails beyond 5.3 sigma, probability 1.2e-7, are truncated). That is
+ample for device-noise Monte Carlo; use `jax.random` directly when exact tails matter.
 
 Determinism: the same key and shape always give the same array, on every backend.
 """
@@ -43,7 +51,7 @@ def _seeds(key: PRNGKeyArray) -> tuple[jax.Array, jax.Array]:
 
 
 def bits(key: PRNGKeyArray, shape: tuple[int, ...]) -> jax.Array:
-    """Uniformly distributed ``uint32`` bits of the given shape, a pure function of ``key``."""
+    """Uniformly distributed `uint32` bits of the given shape, a pure function of `key`."""
     shape = tuple(int(s) for s in shape)
     n = math.prod(shape)
     if n >= 2**32:
@@ -79,10 +87,10 @@ _LOG1P = (-0.09719604253768921, 0.16164973378181458, -0.17360885441303253, 0.199
 _SQRT_HALF_BITS = 0x3F3504F3  # float32 bits of sqrt(1/2)
 
 
-def _log(y: jax.Array) -> jax.Array:
-    """Natural log of positive, normal float32 ``y`` (no zeros, denormals, infs or NaNs): ``y = 2**e (1 + f)`` with
-    ``1 + f`` in ``[sqrt(1/2), sqrt(2))`` read from the bits, ``log1p(f)`` from a polynomial. Error about 2e-7
-    absolute near ``y = 1`` and 5e-8 relative far from it; about 1.5x faster than ``jnp.log`` inside XLA:CPU's fused
+def fast_log(y: jax.Array) -> jax.Array:
+    """Natural log of positive, normal float32 `y` (no zeros, denormals, infs or NaNs): `y = 2**e (1 + f)` with
+    `1 + f` in `[sqrt(1/2), sqrt(2))` read from the bits, `log1p(f)` from a polynomial. Error about 2e-7
+    absolute near `y = 1` and 5e-8 relative far from it; about 1.5x faster than `jnp.log` inside XLA:CPU's fused
     loops (measured on 16.7M-element arrays)."""
     off = jnp.uint32(_SQRT_HALF_BITS)
     b = jax.lax.bitcast_convert_type(y, jnp.uint32) - off
@@ -94,11 +102,11 @@ def _log(y: jax.Array) -> jax.Array:
     return p + e * jnp.float32(math.log(2.0))
 
 
-def _erfinv(x: jax.Array) -> jax.Array:
-    """erfinv on (-1, 1) (Giles 2011). Unlike ``jax.scipy.special.erfinv`` it takes the log of ``1 - x^2`` rather
-    than ``log1p`` (exact enough here: ``x`` has 23-bit resolution) with the polynomial :func:`_log`, and selects
+def fast_erfinv(x: jax.Array) -> jax.Array:
+    """erfinv on (-1, 1) (Giles 2011). Unlike `jax.scipy.special.erfinv` it takes the log of `1 - x^2` rather
+    than `log1p` (exact enough here: `x` has 23-bit resolution) with the polynomial `fast_log`, and selects
     coefficients rather than branches, which XLA:CPU vectorizes about 1.4x faster."""
-    w = -_log((1.0 - x) * (1.0 + x))
+    w = -fast_log((1.0 - x) * (1.0 + x))
     central = w < 5.0
     arg = jnp.where(central, w - 2.5, jnp.sqrt(w) - 3.0)
     p = jnp.where(central, jnp.float32(_ERFINV_CENTRAL[0]), jnp.float32(_ERFINV_TAIL[0]))
@@ -111,4 +119,4 @@ def normal(key: PRNGKeyArray, shape: tuple[int, ...], dtype=jnp.float32) -> jax.
     """Standard normal samples (inverse-CDF transform of hashed counters; see the module docstring)."""
     h = bits(key, shape)
     u = ((h >> 9).astype(jnp.float32) + 0.5) * (1.0 / 2**22) - 1.0  # in (-1, 1), symmetric
-    return (jnp.float32(math.sqrt(2.0)) * _erfinv(u)).astype(dtype)
+    return (jnp.float32(math.sqrt(2.0)) * fast_erfinv(u)).astype(dtype)

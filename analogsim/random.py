@@ -1,8 +1,18 @@
-"""Fast counter-based random numbers for large simulated arrays (public interface of ``analogsim._random``).
+"""Fast counter-based random numbers for large simulated arrays.
 
-``normal(key, shape)``, ``uniform(key, shape)`` and ``bits(key, shape)`` are pure functions of the JAX key: the same
+Use `jax.random` for keys (make, split, fold in), small arrays and exact tails; use this module for the large noise
+arrays of the hardware model (programming, drift, read and write noise, fault maps, output noise). The generator
+hashes each element's index with two seeds drawn from the key (murmur3 finalizer), so it fuses into its consumer.
+
+`normal(key, shape)`, `uniform(key, shape)` and `bits(key, shape)` are pure functions of the JAX key: the same
 key gives the same array; XLA fuses them into their consumer's loop. Normals are inverse-CDF samples truncated at
-5.3 sigma (probability 1.2e-7); use ``jax.random`` where exact tails matter.
+5.3 sigma (probability 1.2e-7); use `jax.random` where exact tails matter.
 """
 
-from ._random import bits as bits, normal as normal, uniform as uniform
+from ._random import (
+    bits as bits,
+    fast_erfinv as fast_erfinv,
+    fast_log as fast_log,
+    normal as normal,
+    uniform as uniform,
+)

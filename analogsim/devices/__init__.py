@@ -1,7 +1,7 @@
 """Memory devices: how target conductances are programmed and how they read over time.
 
-Every device has ``program(g_target, *, key) -> cells`` and ``read(cells, t_seconds, *, key) -> g`` (conductances in
-uS); see :class:`AbstractDevice`.
+Every device has `program(g_target, *, key) -> cells` and `read(cells, t_seconds, *, key) -> g` (conductances in
+uS); see `AbstractDevice`.
 """
 
 from ._gaincell import GainCell as GainCell, GainCellCells as GainCellCells

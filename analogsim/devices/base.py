@@ -16,15 +16,15 @@ class AbstractDevice(eqx.Module):
 
     Subclasses implement two pure, elementwise functions:
 
-    - ``program(g_target, *, key) -> cells``: write target conductances (uS, any shape, within
-      ``[g_min_us, g_max_us]``). Returns a pytree of arrays of the same shape with at least ``.g``, the
+    - `program(g_target, *, key) -> cells`: write target conductances (uS, any shape, within
+      `[g_min_us, g_max_us]`). Returns a pytree of arrays of the same shape with at least `.g`, the
       conductance right after programming (uS). Anything needed later (drift exponents, relaxation draws) is sampled
       here, once per programming.
-    - ``read(cells, t_seconds, *, key) -> g``: the conductance ``t_seconds`` after programming (uS). Persistent
-      changes (drift, relaxation) are deterministic functions of ``cells`` and ``t``; ``key`` only drives the noise
-      of this read, so reading the same cells twice at the same ``t`` gives the same drift and independent noise.
+    - `read(cells, t_seconds, *, key) -> g`: the conductance `t_seconds` after programming (uS). Persistent
+      changes (drift, relaxation) are deterministic functions of `cells` and `t`; `key` only drives the noise
+      of this read, so reading the same cells twice at the same `t` gives the same drift and independent noise.
 
-    Attributes every device has: ``g_min_us``, ``g_max_us`` (the programmable range).
+    Every device has the fields `g_min_us` and `g_max_us`: the programmable conductance range (uS).
     """
 
     g_min_us: eqx.AbstractVar[Any]
@@ -32,14 +32,37 @@ class AbstractDevice(eqx.Module):
 
     @abc.abstractmethod
     def program(self, g_target: jax.Array, *, key: PRNGKeyArray | None) -> Any:
+        """Program target conductances.
+
+        **Arguments:**
+
+        - `g_target`: target conductances (uS), any shape, within `[g_min_us, g_max_us]`.
+        - `key`: draws the programming noise; required when the device is `stochastic`.
+
+        **Returns:**
+
+        The cells: a pytree of arrays shaped like `g_target`, with at least `.g` (uS).
+        """
         raise NotImplementedError
 
     @abc.abstractmethod
     def read(self, cells: Any, t_seconds, *, key: PRNGKeyArray | None) -> jax.Array:
+        """Read programmed cells.
+
+        **Arguments:**
+
+        - `cells`: what `program` returned.
+        - `t_seconds`: time since programming (s).
+        - `key`: draws the noise of this read; required when the device is `stochastic`.
+
+        **Returns:**
+
+        The conductances (uS) at `t_seconds`, shaped like `cells.g`.
+        """
         raise NotImplementedError
 
     @property
     @abc.abstractmethod
     def stochastic(self) -> bool:
-        """Whether ``program``/``read`` draw random numbers (and so need a key)."""
+        """Whether `program`/`read` draw random numbers (and so need a key)."""
         raise NotImplementedError

@@ -1,13 +1,13 @@
 """analogsim.nn: neural-network layers on analog hardware, hardware-aware training and drift evaluation.
 
-::
-
-    import analogsim as asim
-    import analogsim.nn as ann
-    cfg = asim.CrossbarConfig(device=asim.devices.PCM(), drift_compensation=True)
-    amodel = ann.analogize(model, cfg, hwa=ann.HWANoise(0.05))          # eqx.nn.Linear -> AnalogLinear
-    amodel = ann.train(amodel, loss_fn, data, optax.adam(1e-3), epochs=5, batch_size=32, key=k).model
-    res = ann.evaluate_drift(amodel, metric, n_programmings=10, key=k)  # metric at 1 s ... 1 year
+```python
+import analogsim as asim
+import analogsim.nn as ann
+cfg = asim.CrossbarConfig(device=asim.devices.PCM(), drift_compensation=True)
+amodel = ann.analogize(model, cfg, hwa=ann.HWANoise(0.05))          # eqx.nn.Linear -> AnalogLinear
+amodel = ann.train(amodel, loss_fn, data, optax.adam(1e-3), epochs=5, batch_size=32, key=k).model
+res = ann.evaluate_drift(amodel, metric, n_programmings=10, key=k)  # metric at 1 s ... 1 year
+```
 """
 
 from ._analogize import (

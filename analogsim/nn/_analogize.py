@@ -30,22 +30,23 @@ def analogize(
     hwa: HWANoise | None = None,
     where: Callable | None = None,
 ):
-    """Replace the ``eqx.nn.Linear`` layers of an equinox model by :class:`AnalogLinear` layers on ``config``,
-    keeping the weights (with ``eqx.tree_at``-style surgery; the model's own code is unchanged).
+    """Replace the `eqx.nn.Linear` layers of an equinox model by `AnalogLinear` layers on `config`,
+    keeping the weights (with `eqx.tree_at`-style surgery; the model's own code is unchanged).
 
-    Args:
-        model: any pytree of equinox modules.
-        config: the crossbar hardware of every analogized linear layer.
-        attention: what to do with ``eqx.nn.MultiheadAttention`` layers: ``None`` leaves them (and their
-            projections) digital; ``"projections"`` makes an :class:`AnalogAttention` with analog projections and
-            digital ``Q K^T`` / ``A V``; an :class:`AttentionConfig` also puts those on dynamic gain-cell arrays.
-        hwa: hardware-aware training noise given to every analog layer (None: none).
-        where: optional ``where(model) -> layer or sequence of layers`` (as in ``eqx.tree_at``) selecting which
-            layers to convert; each must be an ``eqx.nn.Linear`` or ``eqx.nn.MultiheadAttention``.
+    **Arguments:**
 
-    Already-analog layers get the new ``config``/``hwa`` (their weights kept, any programming dropped). With
-    ``CrossbarConfig.ideal()`` (and ``AttentionConfig.ideal()``) the analogized model computes what the original
-    does, to float32 rounding. Raises ``ValueError`` for an unknown ``attention`` choice, a selected layer of
+    - `model`: any pytree of equinox modules.
+    - `config`: the crossbar hardware of every analogized linear layer.
+    - `attention`: what to do with `eqx.nn.MultiheadAttention` layers: `None` leaves them (and their
+      projections) digital; `"projections"` makes an `AnalogAttention` with analog projections and
+      digital `Q K^T` / `A V`; an `AttentionConfig` also puts those on dynamic gain-cell arrays.
+    - `hwa`: hardware-aware training noise given to every analog layer (None: none).
+    - `where`: optional `where(model) -> layer or sequence of layers` (as in `eqx.tree_at`) selecting which
+      layers to convert; each must be an `eqx.nn.Linear` or `eqx.nn.MultiheadAttention`.
+
+    Already-analog layers get the new `config`/`hwa` (their weights kept, any programming dropped). With
+    `CrossbarConfig.ideal()` (and `AttentionConfig.ideal()`) the analogized model computes what the original
+    does, to float32 rounding. Raises `ValueError` for an unknown `attention` choice, a selected layer of
     another type, or a model without any linear layer.
     """
     if not isinstance(config, CrossbarConfig):
@@ -60,16 +61,7 @@ def analogize(
         if isinstance(layer, eqx.nn.Linear):
             return AnalogLinear.from_linear(layer, config, hwa=hwa)
         if isinstance(layer, AnalogLinear):
-            return AnalogLinear(
-                layer.in_features,
-                layer.out_features,
-                config=config,
-                key=None,
-                use_bias=layer.bias is not None,
-                hwa=hwa,
-                weight=layer.weight,
-                bias=layer.bias,
-            )
+            return _rebuilt(layer, config, hwa, inference=False)
         if isinstance(layer, eqx.nn.MultiheadAttention):
             if attention is None:
                 return layer
@@ -89,20 +81,7 @@ def analogize(
         return layer
 
     if where is not None:
-        selected = where(model)
-        nodes = list(selected) if isinstance(selected, (list, tuple)) else [selected]
-        for node in nodes:
-            if not isinstance(
-                node, (eqx.nn.Linear, eqx.nn.MultiheadAttention, AnalogLinear, AnalogAttention)
-            ):
-                raise ValueError(
-                    f"cannot analogize a {type(node).__name__}: analogize converts eqx.nn.Linear and "
-                    "eqx.nn.MultiheadAttention layers (and re-configures analog ones)"
-                )
-        new = [convert(n) for n in nodes]
-        if isinstance(selected, (list, tuple)):
-            return eqx.tree_at(where, model, type(selected)(new))
-        return eqx.tree_at(where, model, new[0])
+        return _convert_selected(model, where, convert)
 
     found = [x for x in jax.tree.leaves(model, is_leaf=_is_layer) if _is_layer(x)]
     if not found:
@@ -110,6 +89,40 @@ def analogize(
             f"found no eqx.nn.Linear or eqx.nn.MultiheadAttention layer to analogize in a {type(model).__name__}"
         )
     return jax.tree.map(lambda x: convert(x) if _is_layer(x) else x, model, is_leaf=_is_layer)
+
+
+def _convert_selected(model, where: Callable, convert: Callable):
+    """`model` with the layers selected by `where` (one or a sequence, as in `eqx.tree_at`) replaced by
+    `convert(layer)`."""
+    selected = where(model)
+    nodes = list(selected) if isinstance(selected, (list, tuple)) else [selected]
+    for node in nodes:
+        if not isinstance(node, (eqx.nn.Linear, eqx.nn.MultiheadAttention, AnalogLinear, AnalogAttention)):
+            raise ValueError(
+                f"cannot analogize a {type(node).__name__}: analogize converts eqx.nn.Linear and "
+                "eqx.nn.MultiheadAttention layers (and re-configures analog ones)"
+            )
+    new = [convert(n) for n in nodes]
+    if isinstance(selected, (list, tuple)):
+        return eqx.tree_at(where, model, type(selected)(new))
+    return eqx.tree_at(where, model, new[0])
+
+
+def _rebuilt(
+    layer: AnalogLinear, config: CrossbarConfig, hwa: HWANoise | None, *, inference: bool
+) -> AnalogLinear:
+    """`layer`'s weights and bias on other hardware, unprogrammed."""
+    return AnalogLinear(
+        layer.in_features,
+        layer.out_features,
+        config=config,
+        key=None,
+        use_bias=layer.bias is not None,
+        hwa=hwa,
+        weight=layer.weight,
+        bias=layer.bias,
+        inference=inference,
+    )
 
 
 def _is_analog(x) -> bool:
@@ -121,14 +134,14 @@ def _analog_layers(model) -> list[AnalogLinear]:
 
 
 def _map_analog(model, fn):
-    """Apply ``fn(i, layer)`` to the i-th AnalogLinear of the model (in pytree order)."""
+    """Apply `fn(i, layer)` to the i-th AnalogLinear of the model (in pytree order)."""
     counter = iter(range(10**9))
     return jax.tree.map(lambda x: fn(next(counter), x) if _is_analog(x) else x, model, is_leaf=_is_analog)
 
 
 def program_model(model, *, key: PRNGKeyArray | None = None):
-    """The model with every :class:`AnalogLinear` programmed into its crossbar (each layer with its own key
-    ``fold_in(key, i)``). Pure: ``vmap`` it over keys for Monte-Carlo programmings. Raises ``ValueError`` if the
+    """The model with every `AnalogLinear` programmed into its crossbar (each layer with its own key
+    `fold_in(key, i)`). Pure: `vmap` it over keys for Monte-Carlo programmings. Raises `ValueError` if the
     model has no analog layer or a stochastic layer gets no key."""
     layers = _analog_layers(model)
     if not layers:
@@ -141,8 +154,8 @@ def program_model(model, *, key: PRNGKeyArray | None = None):
 
 
 def age_model(model, t_seconds, *, key: PRNGKeyArray | None = None):
-    """The programmed model ``t_seconds`` after programming (absolute time): every analog layer's
-    ``Crossbar.at(t, key=fold_in(key, i))``. Raises ``ValueError`` for ``t < 0`` or an unprogrammed model."""
+    """The programmed model `t_seconds` after programming (absolute time): every analog layer's
+    `Crossbar.at(t, key=fold_in(key, i))`. Raises `ValueError` for `t < 0` or an unprogrammed model."""
     t = _check_t(t_seconds)
     layers = _analog_layers(model)
     if not layers or any(layer.crossbar is None for layer in layers):
@@ -160,16 +173,6 @@ def with_drift_compensation(model, enabled: bool):
 
     def fn(i, layer):
         cfg = dataclasses.replace(layer.config, drift_compensation=enabled)
-        return AnalogLinear(
-            layer.in_features,
-            layer.out_features,
-            config=cfg,
-            key=None,
-            use_bias=layer.bias is not None,
-            hwa=layer.hwa,
-            weight=layer.weight,
-            bias=layer.bias,
-            inference=layer.inference,
-        )
+        return _rebuilt(layer, cfg, layer.hwa, inference=layer.inference)
 
     return _map_analog(model, fn)

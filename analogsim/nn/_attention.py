@@ -27,39 +27,40 @@ class AttentionConfig(eqx.Module):
     language models", Nature Computational Science 5 (2025), arXiv:2409.19315).
 
     Defaults follow that paper's resolutions: queries through a 4-bit DAC (16 levels in the paper), keys and values
-    stored in one 3-bit cell each (``GainCell(bits=3)``: 8 levels, as in the paper, where "the stored K and V
-    projections are quantized in 8 levels between 0 and 0.9"), and the attention output ``A V`` read with a 5-bit ADC
-    over ``[-1, 1]`` (32 levels in the paper). The paper's analog charge-to-pulse activation is replaced by a digital
-    softmax, so the scores ``Q K^T`` are read by ``score_adc`` (8 bits by default, our choice) and the attention
-    weights are applied through ``a_dac`` (8 bits, our choice).
+    stored in one 3-bit cell each (`GainCell(bits=3)`: 8 levels, as in the paper, where "the stored K and V
+    projections are quantized in 8 levels between 0 and 0.9"), and the attention output `A V` read with a 5-bit ADC
+    over `[-1, 1]` (32 levels in the paper). The paper's analog charge-to-pulse activation is replaced by a digital
+    softmax, so the scores `Q K^T` are read by `score_adc` (8 bits by default, our choice) and the attention
+    weights are applied through `a_dac` (8 bits, our choice).
 
     Scaling (how digital values meet the arrays): each query, key and value vector (per token and head) is scaled
-    by its own ``max |.|`` to ``[-1, 1]``; the key and value scales are kept digitally next to the token (as in a
-    block-quantized KV cache). The ``Q K^T`` array is read as a mean over the head dimension (so ``[-1, 1]`` is the
-    full scale of ``score_adc``) and each score is rescaled digitally by the query and key scales. The ``A V``
-    array is driven by ``A_ji s_i`` (attention weight times value scale), each row scaled by its maximum, and read
-    relative to the sum of its inputs (a reference column), which keeps the output in ``[-1, 1]``.
+    by its own `max |.|` to `[-1, 1]`; the key and value scales are kept digitally next to the token (as in a
+    block-quantized KV cache). The `Q K^T` array is read as a mean over the head dimension (so `[-1, 1]` is the
+    full scale of `score_adc`) and each score is rescaled digitally by the query and key scales. The `A V`
+    array is driven by `A_ji s_i` (attention weight times value scale), each row scaled by its maximum, and read
+    relative to the sum of its inputs (a reference column), which keeps the output in `[-1, 1]`.
 
-    Signed storage (``kv_encoding``): ``"offset"`` (default) writes each element into one cell at
-    ``g_min + (x + 1) (g_max - g_min) / 2`` (so ``2**bits`` levels span ``[-1, 1]``, with no level at 0 for the 3-bit
+    Signed storage (`kv_encoding`): `"offset"` (default) writes each element into one cell at
+    `g_min + (x + 1) (g_max - g_min) / 2` (so `2**bits` levels span `[-1, 1]`, with no level at 0 for the 3-bit
     cell) and each stored vector gets a reference cell written at mid-scale (unquantized, with write noise) that is
-    read alongside it and subtracted, so the leak towards ``g_min`` scales the stored values as it does for a pair.
-    ``"differential"`` stores each element in a pair ``(G+, G-)`` of cells (``2**(bits + 1) - 1`` signed levels:
-    ``GainCell(bits=2)`` gives 7, twice the cells for fewer levels than one 3-bit cell).
+    read alongside it and subtracted, so the leak towards `g_min` scales the stored values as it does for a pair.
+    `"differential"` stores each element in a pair `(G+, G-)` of cells (`2**(bits + 1) - 1` signed levels:
+    `GainCell(bits=2)` gives 7, twice the cells for fewer levels than one 3-bit cell).
 
-    Timing: token ``i`` is written at ``i * t_token_s``; query ``j`` reads it ``|j - i| * t_token_s + t_read_s``
+    Timing: token `i` is written at `i * t_token_s`; query `j` reads it `|j - i| * t_token_s + t_read_s`
     after the write (exact for causal generation, one token per step), so older tokens have decayed more
-    (``GainCell`` retention). ``t_token_s = 1 us`` is illustrative, not a published figure.
+    (`GainCell` retention). `t_token_s = 1 us` is illustrative, not a published figure.
 
-    Attributes:
-        device: the gain cell (write noise, bits per cell, retention).
-        q_dac: DAC of the queries (``Q K^T`` inputs).
-        score_adc: ADC of the scores, in units of the mean over the head dimension.
-        a_dac: DAC of the attention weights (``A V`` inputs), unsigned in ``[0, 1]``.
-        out_adc: ADC of the attention output ``A V``, relative to the row sum, in ``[-1, 1]``.
-        kv_encoding: how signed keys and values are stored: ``"offset"`` or ``"differential"`` (see above).
-        t_token_s: time between two tokens (s).
-        t_read_s: time from a token's write to its first read (s).
+    **Arguments:**
+
+    - `device`: the gain cell (write noise, bits per cell, retention).
+    - `q_dac`: DAC of the queries (`Q K^T` inputs).
+    - `score_adc`: ADC of the scores, in units of the mean over the head dimension.
+    - `a_dac`: DAC of the attention weights (`A V` inputs), unsigned in `[0, 1]`.
+    - `out_adc`: ADC of the attention output `A V`, relative to the row sum, in `[-1, 1]`.
+    - `kv_encoding`: how signed keys and values are stored: `"offset"` or `"differential"` (see above).
+    - `t_token_s`: time between two tokens (s).
+    - `t_read_s`: time from a token's write to its first read (s).
     """
 
     device: GainCell = eqx.field(default_factory=lambda: GainCell(bits=3))
@@ -86,6 +87,12 @@ class AttentionConfig(eqx.Module):
                     f"AttentionConfig {name} must be an analogsim.{cls.__name__}, "
                     f"got {type(getattr(self, name)).__name__}"
                 )
+        for name in ("score_adc", "out_adc"):
+            if getattr(self, name).noise_std is not None:
+                raise ValueError(
+                    f"AttentionConfig {name} noise_std must be None: output noise of the dynamic arrays is not "
+                    "modelled (write noise of the gain cells is; see GainCell.write_noise_std)"
+                )
         check(lambda t: t >= 0, self.t_token_s, "AttentionConfig t_token_s must be >= 0")
         check(lambda t: t >= 0, self.t_read_s, "AttentionConfig t_read_s must be >= 0")
 
@@ -101,7 +108,7 @@ class AttentionConfig(eqx.Module):
         )
 
     def ages_s(self, n_q: int, n_kv: int) -> Float[Array, "q kv"]:
-        """Time (s) between the write of key/value ``i`` and its read by query ``j``."""
+        """Time (s) between the write of key/value `i` and its read by query `j`."""
         j = jnp.arange(n_q, dtype=jnp.float32)[:, None]
         i = jnp.arange(n_kv, dtype=jnp.float32)[None, :]
         return jnp.abs(j - i) * self.t_token_s + self.t_read_s
@@ -115,12 +122,12 @@ def _absmax(x: jax.Array) -> jax.Array:
 def write_dynamic(
     device: GainCell, x: jax.Array, *, key: PRNGKeyArray | None, encoding: str = "offset"
 ) -> jax.Array:
-    """Write signed values ``x`` in ``[-1, 1]`` (..., d) into gain cells; return the stored signed value right after
-    the write, in ``[-1, 1]``.
+    """Write signed values `x` in `[-1, 1]` (..., d) into gain cells; return the stored signed value right after
+    the write, in `[-1, 1]`.
 
-    ``encoding="offset"``: one cell per value at ``g_min + (x + 1) span / 2`` and one reference cell per vector
-    (last axis) at mid-scale, unquantized; the value read is ``(g - g_ref) / (span / 2)``. ``"differential"``: a pair
-    of cells per value, ``(G+ - G-) / span``."""
+    `encoding="offset"`: one cell per value at `g_min + (x + 1) span / 2` and one reference cell per vector
+    (last axis) at mid-scale, unquantized; the value read is `(g - g_ref) / (span / 2)`. `"differential"`: a pair
+    of cells per value, `(G+ - G-) / span`."""
     if encoding not in _ENCODINGS:
         raise ValueError(f"encoding must be one of {_ENCODINGS}, got {encoding!r}")
     g_min = jnp.asarray(device.g_min_us, jnp.float32)
@@ -142,7 +149,7 @@ def write_dynamic(
 def analog_scores(
     cfg: AttentionConfig, q: jax.Array, k: jax.Array, *, key: PRNGKeyArray | None
 ) -> Float[Array, "heads q kv"]:
-    """``Q K^T / sqrt(d)`` per head on a dynamic array: q (n_q, heads, d), k (n_kv, heads, d)."""
+    """`Q K^T / sqrt(d)` per head on a dynamic array: q (n_q, heads, d), k (n_kv, heads, d)."""
     d = q.shape[-1]
     vq, gq = cfg.q_dac(q)  # (n_q, h, d), (n_q, h, 1)
     sk = _absmax(k)
@@ -156,7 +163,7 @@ def analog_scores(
 def analog_mix(
     cfg: AttentionConfig, a: jax.Array, v: jax.Array, *, key: PRNGKeyArray | None
 ) -> Float[Array, "q heads dv"]:
-    """``A V`` per head on a dynamic array: a (heads, n_q, n_kv) >= 0, v (n_kv, heads, dv)."""
+    """`A V` per head on a dynamic array: a (heads, n_q, n_kv) >= 0, v (n_kv, heads, dv)."""
     sv = _absmax(v)  # (n_kv, h, 1)
     vn = write_dynamic(cfg.device, v / sv, key=key, encoding=cfg.kv_encoding)
     r = cfg.device.retention(cfg.ages_s(a.shape[1], v.shape[0]))
@@ -170,12 +177,12 @@ def analog_mix(
 
 
 class AnalogAttention(eqx.Module):
-    """Multi-head attention on analog hardware, call-compatible with ``eqx.nn.MultiheadAttention``.
+    """Multi-head attention on analog hardware, call-compatible with `eqx.nn.MultiheadAttention`.
 
-    The Q, K, V and output projections are static crossbars (:class:`AnalogLinear`). With an
-    :class:`AttentionConfig` the score product ``Q K^T`` and the mix ``A V`` run on dynamic gain-cell arrays written
-    at run time (write noise, limited bits, retention decay between write and read; see ``AttentionConfig``); the
-    softmax and the masking are digital. With ``attention_config=None`` only the projections are analog.
+    The Q, K, V and output projections are static crossbars (`AnalogLinear`). With an
+    `AttentionConfig` the score product `Q K^T` and the mix `A V` run on dynamic gain-cell arrays written
+    at run time (write noise, limited bits, retention decay between write and read; see `AttentionConfig`); the
+    softmax and the masking are digital. With `attention_config=None` only the projections are analog.
 
     Write noise of the dynamic arrays is part of the hardware (not a training-only noise): a key is needed whenever
     the gain cell is noisy.
@@ -202,8 +209,8 @@ class AnalogAttention(eqx.Module):
         use_bias: bool = False,
         projections: tuple | None = None,
     ):
-        """Self-attention over ``query_size`` features with ``num_heads`` heads of ``query_size // num_heads``.
-        ``projections=(q, k, v, o)`` (AnalogLinear layers) builds it around given projections instead."""
+        """Self-attention over `query_size` features with `num_heads` heads of `query_size // num_heads`.
+        `projections=(q, k, v, o)` (AnalogLinear layers) builds it around given projections instead."""
         if isinstance(num_heads, bool) or not isinstance(num_heads, int) or num_heads < 1:
             raise ValueError(f"num_heads must be a positive int, got {num_heads!r}")
         if attention_config is not None and not isinstance(attention_config, AttentionConfig):
@@ -242,7 +249,7 @@ class AnalogAttention(eqx.Module):
         *,
         hwa: HWANoise | None = None,
     ) -> AnalogAttention:
-        """The analog version of an ``eqx.nn.MultiheadAttention``, keeping its weights (dropout is dropped)."""
+        """The analog version of an `eqx.nn.MultiheadAttention`, keeping its weights (dropout is dropped)."""
         projs = tuple(
             AnalogLinear.from_linear(p, config, hwa=hwa)
             for p in (mha.query_proj, mha.key_proj, mha.value_proj, mha.output_proj)
@@ -266,8 +273,8 @@ class AnalogAttention(eqx.Module):
         key: PRNGKeyArray | None = None,
         inference: bool | None = None,
     ) -> Float[Array, "q_seq o_size"]:
-        """Same arguments as ``eqx.nn.MultiheadAttention.__call__``; ``mask`` False = not attended.
-        ``inference`` is accepted for compatibility and ignored (no dropout)."""
+        """Same arguments as `eqx.nn.MultiheadAttention.__call__`; `mask` False = not attended.
+        `inference` is accepted for compatibility and ignored (no dropout)."""
         del inference
         query, key_, value = jnp.asarray(query), jnp.asarray(key_), jnp.asarray(value)
         for name, x in (("query", query), ("key_", key_), ("value", value)):
@@ -307,5 +314,5 @@ class AnalogAttention(eqx.Module):
 
 
 def causal_mask(n: int) -> Bool[Array, "n n"]:
-    """Lower-triangular mask: position ``j`` attends to ``i <= j``."""
+    """Lower-triangular mask: position `j` attends to `i <= j`."""
     return jnp.tril(jnp.ones((n, n), dtype=bool))

@@ -12,10 +12,10 @@ from ._linear import AnalogLinear
 
 class Int8Linear(eqx.Module):
     """Digital int8 linear layer: symmetric per-output-row weight scales, a symmetric per-vector activation scale,
-    integer products accumulated exactly (in float32, exact for ``|sum| < 2**24``: ``127 * 127 * in_features`` fits
-    for ``in_features <= 1040``), then rescaled; float32 bias. The standard post-training int8 scheme (Jacob et al.,
+    integer products accumulated exactly (in float32, exact for `|sum| < 2**24`: `127 * 127 * in_features` fits
+    for `in_features <= 1040`), then rescaled; float32 bias. The standard post-training int8 scheme (Jacob et al.,
     "Quantization and training of neural networks for efficient integer-arithmetic-only inference", CVPR 2018,
-    with symmetric scales). Accepts ``x`` of shape (..., in)."""
+    with symmetric scales). Accepts `x` of shape (..., in)."""
 
     weight_q: Float[Array, "out in"]
     weight_scale: Float[Array, " out"]
@@ -45,8 +45,8 @@ class Int8Linear(eqx.Module):
 
 
 def quantize_int8(model):
-    """The int8 digital twin of a model: every ``eqx.nn.Linear`` and :class:`AnalogLinear` becomes an
-    :class:`Int8Linear` (attention score/mix products, norms and embeddings stay float32)."""
+    """The int8 digital twin of a model: every `eqx.nn.Linear` and `AnalogLinear` becomes an
+    `Int8Linear` (attention score/mix products, norms and embeddings stay float32)."""
     is_lin = lambda x: isinstance(x, (eqx.nn.Linear, AnalogLinear))
 
     def convert(x):

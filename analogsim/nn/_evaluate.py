@@ -27,12 +27,13 @@ TIMES: dict[str, float] = {
 
 
 class DriftResult(eqx.Module):
-    """A metric at each time after programming for each of ``n`` programmings.
+    """A metric at each time after programming for each of `n` programmings.
 
-    Attributes:
-        times: the time labels (e.g. ``"1d"``), in order.
-        seconds: the times in seconds.
-        values: the metric, shape (n_programmings, n_times).
+    **Attributes:**
+
+    - `times`: the time labels (e.g. `"1d"`), in order.
+    - `seconds`: the times in seconds.
+    - `values`: the metric, shape (n_programmings, n_times).
     """
 
     times: tuple[str, ...] = eqx.field(static=True)
@@ -40,10 +41,12 @@ class DriftResult(eqx.Module):
     values: Float[Array, "n_prog n_times"]
 
     def mean(self) -> dict[str, float]:
+        """The metric's mean over the programmings, per time label."""
         v = np.asarray(self.values)
         return {t: float(v[:, i].mean()) for i, t in enumerate(self.times)}
 
     def std(self) -> dict[str, float]:
+        """The metric's standard deviation over the programmings, per time label."""
         v = np.asarray(self.values)
         return {t: float(v[:, i].std()) for i, t in enumerate(self.times)}
 
@@ -65,9 +68,9 @@ def _check_times(times) -> dict[str, float]:
 def drift_trajectory(
     model, metric: Callable, times: dict[str, float] | tuple[float, ...], *, key: PRNGKeyArray
 ) -> Float[Array, " n_times"]:
-    """One programming: program ``model`` with a key derived from ``key``, then ``metric(model_at_t, key_t)`` at
-    each time (``times``: seconds, or a dict label -> seconds, in order). The building block that
-    :func:`evaluate_drift` vmaps over keys."""
+    """One programming: program `model` with a key derived from `key`, then `metric(model_at_t, key_t)` at
+    each time (`times`: seconds, or a dict label -> seconds, in order). The building block that
+    `evaluate_drift` vmaps over keys."""
     seconds = list(times.values()) if isinstance(times, dict) else list(times)
     kp, kt, km = jr.split(key, 3)
     programmed = program_model(model, key=kp)
@@ -93,13 +96,25 @@ def evaluate_drift(
 ) -> DriftResult:
     """Monte-Carlo evaluation of an analog model over time after programming.
 
-    For each of ``n_programmings`` keys (``jr.split(key, n)``) the model is programmed, aged to each time in
-    ``times`` (default :data:`TIMES`: 1 s, 1 h, 1 day, 1 month, 1 year) and scored with
-    ``metric(model, key) -> scalar`` (accuracy, loss...). The programmings run in parallel with ``vmap`` over keys
-    (``chunk``: at most that many at once, the rest in a ``lax.map`` loop, to bound memory).
+    For each of `n_programmings` keys (`jr.split(key, n)`) the model is programmed, aged to each time in
+    `times` (default `TIMES`: 1 s, 1 h, 1 day, 1 month, 1 year) and scored with
+    `metric(model, key) -> scalar` (accuracy, loss...). The programmings run in parallel with `vmap` over keys
+    (`chunk`: at most that many at once, the rest in a `lax.map` loop, to bound memory).
 
-    ``drift_compensation``: None keeps each layer's config; True/False switches global drift compensation on/off
-    in every analog layer.
+    **Arguments:**
+
+    - `model`: an analog model (unprogrammed: it is programmed once per key).
+    - `metric`: `metric(model, key) -> scalar`, evaluated on the aged model.
+    - `key`: split into one key per programming.
+    - `n_programmings`: the number of Monte-Carlo programmings (positive int).
+    - `times`: seconds after programming, as a dict label -> seconds or a sequence (default `TIMES`).
+    - `drift_compensation`: None keeps each layer's config; True/False switches global drift compensation on/off
+      in every analog layer.
+    - `chunk`: at most this many programmings at once (None: all).
+
+    **Returns:**
+
+    A `DriftResult` with the metric of every programming at every time.
     """
     if isinstance(n_programmings, bool) or not isinstance(n_programmings, int) or n_programmings < 1:
         raise ValueError(f"n_programmings must be a positive int, got {n_programmings!r}")

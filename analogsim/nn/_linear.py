@@ -15,7 +15,7 @@ from .._config import CrossbarConfig
 from .._crossbar import Crossbar, program
 from .._custom_types import PRNGKeyArray
 from .._validate import check
-from ..devices import Ideal
+from ..devices import PCM, Ideal
 
 _NOISE_KINDS = ("additive", "pcm")
 
@@ -27,18 +27,21 @@ class HWANoise(eqx.Module):
     large-scale and diverse deep learning inference workloads using in-memory computing-based accelerators",
     Nature Communications 14, 5282 (2023); Joshi et al., Nature Communications 11, 2473 (2020)): fresh Gaussian
     weight noise on every mini-batch, the DAC/ADC quantization of the target hardware with straight-through
-    gradients (always on: it comes from the layer's ``CrossbarConfig``), and optional weight clipping.
+    gradients (always on: it comes from the layer's `CrossbarConfig`), and optional weight clipping.
 
-    Attributes:
-        weight_noise_std: standard deviation of the weight perturbation, relative to each output's ``max |w|`` (the
-            weight mapped to ``g_max``). ``kind="additive"``: the same for every weight (aihwkit
-            ``WeightModifierType.ADD_NORMAL``). ``kind="pcm"``: the shape of the PCM programming-noise polynomial
-            ``(0.26348 + 1.9650 g - 1.1731 g^2) / 25`` of ``g = |w| / max|w|`` (aihwkit ``PCMLikeNoiseModel``),
-            multiplied by ``weight_noise_std / 0.0422`` so that the largest weight gets ``weight_noise_std``.
-        kind: ``"additive"`` or ``"pcm"``.
-        clip_sigma: if not None, weights are clipped to ``+- clip_sigma`` standard deviations of their layer
-            (aihwkit ``WeightClipType.LAYER_GAUSSIAN``) in the training forward pass *and* when programmed, so the
-            few outliers no longer set the conductance scale. None: no clipping.
+    **Arguments:**
+
+    - `weight_noise_std`: standard deviation of the weight perturbation, relative to each output's `max |w|` (the
+      weight mapped to `g_max`), for the largest weight of each output. `kind="additive"`: the same for every
+      weight (aihwkit `WeightModifierType.ADD_NORMAL`). `kind="pcm"`: scaled by the shape of the programming noise
+      of `analogsim.devices.PCM` (`PCM.relative_prog_std`, aihwkit's `PCMLikeNoiseModel` polynomial) at the
+      normalized conductance `|w| / max|w|` each weight is programmed to, so the training noise follows the device
+      fit. With `weight_noise_std = PCM().prog_std_us(g_max) / g_max` (0.0422) it equals the device's programming
+      noise in weight units.
+    - `kind`: `"additive"` or `"pcm"`.
+    - `clip_sigma`: if not None, weights are clipped to `+- clip_sigma` standard deviations of their layer
+      (aihwkit `WeightClipType.LAYER_GAUSSIAN`) in the training forward pass *and* when programmed, so the
+      few outliers no longer set the conductance scale. None: no clipping.
     """
 
     weight_noise_std: float | jax.Array = 0.04
@@ -57,25 +60,35 @@ class HWANoise(eqx.Module):
             raise ValueError(f"HWANoise clip_sigma must be a number > 0 or None, got {self.clip_sigma!r}")
 
     def clip(self, w: jax.Array) -> jax.Array:
+        """`w` clipped to `+- clip_sigma` standard deviations of all its entries (unchanged without `clip_sigma`)."""
         if self.clip_sigma is None:
             return w
         bound = self.clip_sigma * jnp.std(w)
         return jnp.clip(w, -bound, bound)
 
-    def perturb(self, w: jax.Array, key: PRNGKeyArray) -> jax.Array:
+    def std(self, w: Float[Array, "out in"]) -> Float[Array, "out in"]:
+        """Standard deviation of the training perturbation of each weight of `w`, in the units of `w`.
+
+        `weight_noise_std * max|w|` (per output) times the shape of the noise: 1 for `kind="additive"`; for
+        `kind="pcm"` the programming-noise shape of `analogsim.devices.PCM` (`PCM.relative_prog_std`) at the
+        normalized conductance `|w| / max|w|` the weight is programmed to.
+        """
         wmax = jnp.max(jnp.abs(w), axis=1, keepdims=True)
         wmax = jax.lax.stop_gradient(jnp.where(wmax > 0, wmax, 1.0))
         if self.kind == "additive":
             rel = jnp.ones_like(w)
         else:
-            g = jax.lax.stop_gradient(jnp.abs(w) / wmax)
-            rel = (0.26348 + 1.9650 * g - 1.1731 * g**2) / (0.26348 + 1.9650 - 1.1731)
-        return w + self.weight_noise_std * wmax * rel * _random.normal(key, w.shape)
+            rel = PCM().relative_prog_std(jax.lax.stop_gradient(jnp.abs(w) / wmax))
+        return self.weight_noise_std * wmax * rel
+
+    def perturb(self, w: Float[Array, "out in"], key: PRNGKeyArray) -> Float[Array, "out in"]:
+        """`w` plus fresh Gaussian noise of standard deviation `std(w)` drawn from `key`."""
+        return w + self.std(w) * _random.normal(key, w.shape)
 
 
 def _training_config(config: CrossbarConfig) -> CrossbarConfig:
     """The same converters, tiles and per-MVM noise on ideal devices: what the training forward pass runs through
-    (the weight noise of :class:`HWANoise` stands in for the device)."""
+    (the weight noise of `HWANoise` stands in for the device)."""
     return CrossbarConfig(
         device=Ideal(),
         dac=config.dac,
@@ -92,28 +105,30 @@ def _check_features(x: jax.Array, n: int, what: str) -> None:
 
 
 class AnalogLinear(eqx.Module):
-    """A fully connected layer ``y = W x + b`` whose matrix-vector product runs on an analog crossbar.
+    """A fully connected layer `y = W x + b` whose matrix-vector product runs on an analog crossbar.
 
     Two modes, both pure:
 
-    - *unprogrammed* (``crossbar is None``, the training mode): the forward pass runs through the converters of
-      ``config`` (DAC and ADC with straight-through gradients, tiling, per-MVM noise) on ideal devices, with the
-      hardware-aware training noise of ``hwa`` (fresh weight noise per call) unless ``inference=True``
-      (``eqx.nn.inference_mode``). With ``CrossbarConfig.ideal()`` and no ``hwa`` it equals ``W x + b``.
-    - *programmed* (after :func:`analogsim.nn.program_model` or :meth:`program`): the weights live in a
-      :class:`analogsim.Crossbar` (programming noise, drift, faults...) and ``at(t, key=...)`` ages it.
+    - *unprogrammed* (`crossbar is None`, the training mode): the forward pass runs through the converters of
+      `config` (DAC and ADC with straight-through gradients, tiling, per-MVM noise) on ideal devices, with the
+      hardware-aware training noise of `hwa` (fresh weight noise per call) unless `inference=True`
+      (`eqx.nn.inference_mode`). With `CrossbarConfig.ideal()` and no `hwa` it equals `W x + b`.
+    - *programmed* (after `analogsim.nn.program_model` or `program`): the weights live in a
+      `analogsim.Crossbar` (programming noise, drift, faults...) and `at(t, key=...)` ages it.
 
-    The bias is digital (added after the ADC). Unlike ``eqx.nn.Linear`` the layer accepts ``x`` of shape
-    ``(..., in_features)``: one call on a batch draws one weight-noise sample (like one programmed array) and
+    The bias is digital (added after the ADC). Unlike `eqx.nn.Linear` the layer accepts `x` of shape
+    `(..., in_features)`: one call on a batch draws one weight-noise sample (like one programmed array) and
     independent per-MVM noise per vector.
 
-    Attributes:
-        weight: the trainable weights (out, in).
-        bias: the digital bias (out,) or None.
-        config: the target hardware.
-        hwa: the hardware-aware training noise, or None.
-        crossbar: the programmed array, or None before programming.
-        inference: if True, the unprogrammed forward pass adds no training noise (converters still apply).
+    **Attributes:**
+
+    - `weight`: the trainable weights (out, in).
+    - `bias`: the digital bias (out,) or None.
+    - `config`: the target hardware.
+    - `hwa`: the hardware-aware training noise, or None.
+    - `crossbar`: the programmed array, or None before programming.
+    - `inference`: if True, the unprogrammed forward pass adds no training noise (converters still apply).
+    - `in_features`, `out_features`: the layer's input and output sizes.
     """
 
     weight: Float[Array, "out in"]
@@ -139,8 +154,19 @@ class AnalogLinear(eqx.Module):
         crossbar: Crossbar | None = None,
         inference: bool = False,
     ):
-        """``AnalogLinear(in_features, out_features, *, config, key)`` initializes weights like ``eqx.nn.Linear``
-        (uniform in ``+-1/sqrt(in_features)``); pass ``weight=`` (and ``bias=``) to use given values instead."""
+        """Initialize weights like `eqx.nn.Linear` (uniform in `+-1/sqrt(in_features)`), or take given ones.
+
+        **Arguments:**
+
+        - `in_features`, `out_features`: input and output sizes (positive ints).
+        - `config`: the target hardware (`analogsim.CrossbarConfig`).
+        - `key`: draws the initial weights and bias (unused when `weight` is given).
+        - `use_bias`: whether the layer has a digital bias.
+        - `hwa`: hardware-aware training noise (`HWANoise`), or None.
+        - `weight`, `bias`: initial values `(out, in)` and `(out,)` instead of random ones.
+        - `crossbar`: an already programmed array for these weights, or None.
+        - `inference`: switch the training noise off (see `eqx.nn.inference_mode`).
+        """
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"AnalogLinear {name} must be a positive int, got {v!r}")
@@ -179,7 +205,7 @@ class AnalogLinear(eqx.Module):
     def from_linear(
         cls, linear: eqx.nn.Linear, config: CrossbarConfig, *, hwa: HWANoise | None = None
     ) -> AnalogLinear:
-        """The analog version of an ``eqx.nn.Linear``, keeping its weights (``"scalar"`` features are rejected)."""
+        """The analog version of an `eqx.nn.Linear`, keeping its weights (`"scalar"` features are rejected)."""
         if not isinstance(linear, eqx.nn.Linear):
             raise ValueError(f"from_linear expects an eqx.nn.Linear, got {type(linear).__name__}")
         if linear.in_features == "scalar" or linear.out_features == "scalar":
@@ -200,11 +226,11 @@ class AnalogLinear(eqx.Module):
         return self.crossbar is not None
 
     def programming_weight(self) -> Float[Array, "out in"]:
-        """The weights as they are mapped to conductances (clipped if ``hwa.clip_sigma`` is set)."""
+        """The weights as they are mapped to conductances (clipped if `hwa.clip_sigma` is set)."""
         return self.weight if self.hwa is None else self.hwa.clip(self.weight)
 
     def program(self, *, key: PRNGKeyArray | None) -> AnalogLinear:
-        """This layer with its weights programmed into a crossbar (see :func:`analogsim.program`)."""
+        """This layer with its weights programmed into a crossbar (see `analogsim.program`)."""
         return eqx.tree_at(
             lambda m: m.crossbar,
             self,
@@ -213,7 +239,7 @@ class AnalogLinear(eqx.Module):
         )
 
     def at(self, t_seconds, *, key: PRNGKeyArray | None = None) -> AnalogLinear:
-        """This programmed layer ``t_seconds`` after programming (see :meth:`analogsim.Crossbar.at`)."""
+        """This programmed layer `t_seconds` after programming (see `analogsim.Crossbar.at`)."""
         if self.crossbar is None:
             raise ValueError(
                 "this AnalogLinear is not programmed: call program(key=...) or program_model first"
@@ -250,7 +276,7 @@ class AnalogLinear(eqx.Module):
 
 
 def apply_linear(layer, x: jax.Array, *, key: PRNGKeyArray | None = None) -> jax.Array:
-    """Apply a linear layer (``AnalogLinear``, ``eqx.nn.Linear`` or anything with the same call) to ``x`` of shape
+    """Apply a linear layer (`AnalogLinear`, `eqx.nn.Linear` or anything with the same call) to `x` of shape
     (..., in): analog layers take the batch directly, others are vmapped over the leading axes."""
     if isinstance(layer, AnalogLinear):
         return layer(x, key=key)

@@ -34,7 +34,7 @@ def trainable(model):
 
 
 def hardware_fingerprint(model) -> str:
-    """A short hash of everything in ``model`` that is not trained: the hardware descriptions (crossbar, attention
+    """A short hash of everything in `model` that is not trained: the hardware descriptions (crossbar, attention
     and hardware-aware-training settings, with their numeric values where they are Python numbers) and the
     architecture. Stored in checkpoints, so that a run never silently resumes from one written for other hardware."""
     fixed = eqx.filter(model, trainable(model), inverse=True)
@@ -87,20 +87,35 @@ def train(
     checkpoint: str | os.PathLike | None = None,
     callback: Callable[[int, float, Any], None] | None = None,
 ) -> TrainResult:
-    """Train ``model`` with ``optimizer`` for ``epochs`` passes over ``data``.
+    """Train `model` with `optimizer` for `epochs` passes over `data`.
 
-    Each epoch shuffles ``data`` (a tuple of arrays with a common leading axis) with ``fold_in(key, epoch)``, cuts
-    it into ``len // batch_size`` mini-batches (the remainder is dropped) and runs them in one jitted ``lax.scan``;
-    ``loss_fn(model, batch, key)`` gets a fresh key per mini-batch, which analog layers use for their
-    hardware-aware training noise. Only :func:`trainable` leaves are updated (hardware configs are not).
+    Each epoch shuffles `data` (a tuple of arrays with a common leading axis) with `fold_in(key, epoch)`, cuts
+    it into `len // batch_size` mini-batches (the remainder is dropped) and runs them in one jitted `lax.scan`;
+    `loss_fn(model, batch, key)` gets a fresh key per mini-batch, which analog layers use for their
+    hardware-aware training noise. Only `trainable` leaves are updated (hardware configs are not).
 
-    With ``checkpoint=PATH`` the model, the optimizer state and the loss history are written atomically after every
-    epoch (``analogsim.checkpoint`` format), and a run started with an existing checkpoint resumes after its last
-    finished epoch up to ``epochs`` in total: a killed run loses at most the epoch in progress, and, since every
-    random draw is a function of ``key`` and the epoch, the resumed run ends in the same state as an uninterrupted
+    With `checkpoint=PATH` the model, the optimizer state and the loss history are written atomically after every
+    epoch (`analogsim.checkpoint` format), and a run started with an existing checkpoint resumes after its last
+    finished epoch up to `epochs` in total: a killed run loses at most the epoch in progress, and, since every
+    random draw is a function of `key` and the epoch, the resumed run ends in the same state as an uninterrupted
     one. A checkpoint written for another run (batch size, data size, hardware settings or architecture:
-    :func:`hardware_fingerprint`) or with more than ``epochs`` finished epochs raises ``ValueError``.
-    ``callback(epoch, loss, model)`` runs after each epoch (and after its checkpoint is written).
+    `hardware_fingerprint`) or with more than `epochs` finished epochs raises `ValueError`.
+
+    **Arguments:**
+
+    - `model`: the model to train (any equinox model; analog layers keep their hardware settings fixed).
+    - `loss_fn`: `loss_fn(model, batch, key) -> scalar`.
+    - `data`: a tuple of arrays with a common leading axis (or one array).
+    - `optimizer`: any optax optimizer.
+    - `epochs`: the total number of epochs, checkpointed ones included (int >= 0).
+    - `batch_size`: mini-batch size (positive int).
+    - `key`: draws the shuffles and the per-mini-batch keys.
+    - `checkpoint`: path of the checkpoint to write and resume from, or None.
+    - `callback`: `callback(epoch, loss, model)`, run after each epoch (and after its checkpoint is written).
+
+    **Returns:**
+
+    A `TrainResult`: the trained model, the optimizer state, the loss of every epoch and how many were resumed.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")

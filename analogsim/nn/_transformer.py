@@ -22,7 +22,7 @@ def _layer_norm(ln: eqx.nn.LayerNorm, x: jax.Array) -> jax.Array:
 
 
 class TransformerBlock(eqx.Module):
-    """Pre-norm block: ``x + attn(LN(x))`` (causal) then ``x + fc2(gelu(fc1(LN(x))))``."""
+    """Pre-norm block: `x + attn(LN(x))` (causal) then `x + fc2(gelu(fc1(LN(x))))`."""
 
     ln1: eqx.nn.LayerNorm
     attn: eqx.nn.MultiheadAttention | AnalogAttention
@@ -51,10 +51,10 @@ class TinyTransformer(eqx.Module):
     """Decoder-only, pre-norm character/token language model (GPT-2 layout: learned positions, causal self-attention,
     4x GELU MLP, final LayerNorm, linear head).
 
-    It is built digital (``eqx.nn.Linear`` and ``eqx.nn.MultiheadAttention``); make it analog with
-    :func:`analogsim.nn.analogize` (``attention="projections"`` or an ``AttentionConfig`` for the gain-cell
+    It is built digital (`eqx.nn.Linear` and `eqx.nn.MultiheadAttention`); make it analog with
+    `analogsim.nn.analogize` (`attention="projections"` or an `AttentionConfig` for the gain-cell
     attention arrays). Embedding lookups, LayerNorms, GELU, softmax and residual adds stay digital.
-    ``model(tokens, *, key)`` maps a token sequence (seq,) to next-token logits (seq, vocab).
+    `model(tokens, *, key)` maps a token sequence (seq,) to next-token logits (seq, vocab).
     """
 
     embed: eqx.nn.Embedding
@@ -116,7 +116,7 @@ class TinyTransformer(eqx.Module):
 def sequence_loss(
     model, tokens: Int[Array, "batch seq1"], key: PRNGKeyArray | None = None
 ) -> Float[Array, ""]:
-    """Mean next-token cross-entropy (nats) of ``model`` on a batch of sequences (batch, seq + 1). One ``key`` for
+    """Mean next-token cross-entropy (nats) of `model` on a batch of sequences (batch, seq + 1). One `key` for
     the whole batch (one hardware-aware weight-noise draw per batch)."""
     logits = jax.vmap(lambda t: model(t, key=key))(tokens[:, :-1])
     logp = jax.nn.log_softmax(logits, axis=-1)

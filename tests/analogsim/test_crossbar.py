@@ -17,15 +17,8 @@ def _data(key, out=37, n_in=53, batch=(4,)):
 
 
 def _noisy_cfg(**kw):
-    base = dict(
-        device=PCM(),
-        dac=asim.DAC(bits=8),
-        adc=asim.ADC(bits=8, noise_std=0.04),
-        tile=(16, 8),
-        read_noise=asim.ReadNoise(0.02),
-    )
-    base.update(kw)
-    return asim.CrossbarConfig(**base)
+    cfg = asim.CrossbarConfig.pcm_8bit(tile=(16, 8), adc_noise_std=0.04, read_noise=asim.ReadNoise(0.02))
+    return dataclasses.replace(cfg, **kw)
 
 
 @pytest.mark.parametrize("tile", [(512, 512), (16, 8), (53, 37), (7, 100), (1, 1)])
@@ -127,7 +120,7 @@ def test_at_is_absolute_time_and_shares_drift(getkey):
     assert float(a.t_seconds) == 3600.0
 
 
-def test_no_recompilation(getkey):
+def test_no_recompilation(getkey, count_compiles):
     W, x = _data(getkey())
     xb = asim.program(W, _noisy_cfg(), key=getkey())
 
@@ -140,10 +133,11 @@ def test_no_recompilation(getkey):
     run(xb, x + 1, jnp.asarray(3600.0), getkey(), getkey())
     run(asim.program(W * 2, _noisy_cfg(), key=getkey()), x, jnp.asarray(5.0), getkey(), getkey())
     # the eager API converts Python times to arrays before its own jit: no retrace per time either
-    before = asim._crossbar._at._cached._cache_size()
-    xb.at(7.0, key=getkey())
-    xb.at(8.0, key=getkey())
-    assert asim._crossbar._at._cached._cache_size() - before <= 1
+    k1, k2, k3, k4 = getkey(), getkey(), getkey(), getkey()
+    xb.at(7.0, key=k1)(x, key=k2)
+    with count_compiles() as c:
+        xb.at(8.0, key=k3)(x, key=k4)
+    assert c.count == 0
 
 
 def _noise_samples(xb, x, n, key):
@@ -151,39 +145,25 @@ def _noise_samples(xb, x, n, key):
     return np.asarray(jax.vmap(lambda k: xb(x, key=k))(keys), np.float64)
 
 
-def test_additive_read_noise_per_output_matches_per_weight_model(getkey):
+def _read_noise_only(sigma, kind):
+    """Ideal devices and converters, tiles of 16 inputs, read noise of `kind`."""
+    return dataclasses.replace(
+        asim.CrossbarConfig.ideal(tile=(16, 5)), read_noise=asim.ReadNoise(sigma, kind=kind)
+    )
+
+
+@pytest.mark.parametrize("kind", ["additive", "proportional"])
+def test_read_noise_per_output_matches_per_weight_model(getkey, kind):
+    # Per-weight noise of variance sigma^2 (additive) or sigma^2 |w| (proportional), in units of the weight range,
+    # summed over the inputs: the output variance is sigma^2 scale^2 sum_i c_ij x_i^2 with c = 1 or |w| / scale.
     W, x = _data(getkey(), out=5, n_in=40, batch=())
     sigma = 0.05
-    cfg = asim.CrossbarConfig(
-        device=Ideal(),
-        dac=asim.DAC(None, None),
-        adc=asim.ADC(None, None),
-        tile=(16, 5),
-        read_noise=asim.ReadNoise(sigma),
-    )
-    xb = asim.program(W, cfg)
+    xb = asim.program(W, _read_noise_only(sigma, kind))
     y = _noise_samples(xb, x, 20_000, getkey())
     scale = np.max(np.abs(np.asarray(W)), axis=1)
-    expected_var = (sigma * scale) ** 2 * float(jnp.sum(x**2))
+    c = np.ones(W.shape) if kind == "additive" else np.abs(np.asarray(W)) / scale[:, None]
+    expected_var = sigma**2 * scale**2 * (c @ np.asarray(x) ** 2)
     np.testing.assert_allclose(y.mean(0), W @ x, atol=4 * np.sqrt(expected_var.max() / 20_000))
-    np.testing.assert_allclose(y.var(0), expected_var, rtol=0.04)
-
-
-def test_proportional_read_noise_variance(getkey):
-    W, x = _data(getkey(), out=5, n_in=40, batch=())
-    sigma = 0.05
-    cfg = asim.CrossbarConfig(
-        device=Ideal(),
-        dac=asim.DAC(None, None),
-        adc=asim.ADC(None, None),
-        tile=(16, 5),
-        read_noise=asim.ReadNoise(sigma, kind="proportional"),
-    )
-    xb = asim.program(W, cfg)
-    y = _noise_samples(xb, x, 20_000, getkey())
-    scale = np.max(np.abs(np.asarray(W)), axis=1)
-    wn = np.abs(np.asarray(W)) / scale[:, None]
-    expected_var = sigma**2 * scale**2 * (wn @ np.asarray(x) ** 2)
     np.testing.assert_allclose(y.var(0), expected_var, rtol=0.04)
 
 
@@ -318,3 +298,60 @@ def test_bad_configs_raise(make):
 def test_read_noise_kind_validated():
     with pytest.raises(ValueError, match="kind"):
         asim.ReadNoise(0.1, kind="multiplicative")
+
+
+# ---- each non-ideality's own maths ---------------------------------------------------------------------------
+
+
+def test_read_noise_variance_closed_form(getkey):
+    v = jr.uniform(getkey(), (3, 2, 7), minval=-1.0, maxval=1.0)  # (tiles, batch, rows)
+    w = jr.uniform(getkey(), (3, 4, 7), minval=-1.0, maxval=1.0)  # (tiles, out, rows)
+    vn, wn = np.asarray(v, np.float64), np.asarray(w, np.float64)
+    add = asim.ReadNoise(0.1).variance(v, w)
+    assert add.shape == (3, 2, 1)
+    np.testing.assert_allclose(add[..., 0], 0.01 * np.sum(vn**2, axis=-1), rtol=1e-6)
+    prop = asim.ReadNoise(0.1, kind="proportional").variance(v, w)
+    assert prop.shape == (3, 2, 4)
+    np.testing.assert_allclose(prop, 0.01 * np.einsum("tbr,tor->tbo", vn**2, np.abs(wn)), rtol=1e-6)
+
+
+def test_stuck_at_apply_draws_one_map_per_key(getkey):
+    g = jnp.full((400, 500), 7.0)
+    faults = asim.StuckAt(0.1, 0.2)
+    k = getkey()
+    a = np.asarray(faults.apply(g, 0.0, 25.0, key=k))
+    assert np.mean(a == 0.0) == pytest.approx(0.1, abs=0.005)
+    assert np.mean(a == 25.0) == pytest.approx(0.2, abs=0.005)
+    assert np.all((a == 0.0) | (a == 25.0) | (a == 7.0))
+    # the same key sticks the same cells whatever they hold
+    b = np.asarray(faults.apply(g * 2.0, 0.0, 25.0, key=k))
+    np.testing.assert_array_equal(a == 7.0, b == 14.0)
+
+
+def test_adc_adds_its_noise_and_the_read_noise_it_is_given(getkey):
+    y = jnp.zeros((40_000,))
+    adc = asim.ADC(bits=None, bound=None, noise_std=0.3)
+    out = np.asarray(adc(y, key=getkey(), noise_variance=jnp.full((40_000,), 0.16)), np.float64)
+    assert out.var() == pytest.approx(0.09 + 0.16, rel=0.03)
+    np.testing.assert_array_equal(
+        asim.ADC(bits=4, bound=1.0)(jnp.asarray([0.26])), asim.quantize(jnp.asarray([0.26]), 4, 1.0)
+    )
+    with pytest.raises(ValueError, match="key"):
+        adc(y)
+    with pytest.raises(ValueError, match="key"):
+        asim.ADC()(y, noise_variance=0.1)
+
+
+def test_pcm_8bit_preset():
+    cfg = asim.CrossbarConfig.pcm_8bit(tile=(256, 256), drift_compensation=True)
+    expected = asim.CrossbarConfig(
+        device=PCM(), dac=asim.DAC(bits=8), adc=asim.ADC(bits=8), tile=(256, 256), drift_compensation=True
+    )
+    assert eqx.tree_equal(cfg, expected)
+    noisy = asim.CrossbarConfig.pcm_8bit(
+        adc_noise_std=0.04, read_noise=asim.ReadNoise(0.02, kind="proportional")
+    )
+    assert (
+        noisy.adc.noise_std == 0.04 and noisy.read_noise.kind == "proportional" and noisy.tile == (512, 512)
+    )
+    assert noisy.stochastic_mvm and not asim.CrossbarConfig.pcm_8bit().stochastic_mvm

@@ -8,19 +8,18 @@ import pytest
 
 import analogsim as asim
 import analogsim.nn as ann
-from analogsim_lab.workloads import MLP
 
 
 class _Killed(Exception):
     pass
 
 
-def _setup(key):
+def _setup(key, make_mlp):
     kx, kw, km = jr.split(key, 3)
     x = jr.normal(kx, (96, 6))
     y = jnp.argmax(x @ jr.normal(kw, (6, 3)), axis=-1)
     cfg = asim.CrossbarConfig(device=asim.devices.Ideal(), dac=asim.DAC(bits=6), adc=asim.ADC(bits=6))
-    model = ann.analogize(MLP((6, 16, 3), key=km), cfg, hwa=ann.HWANoise(0.05))
+    model = ann.analogize(make_mlp((6, 16, 3), key=km), cfg, hwa=ann.HWANoise(0.05))
 
     def loss(m, batch, k):
         xb, yb = batch
@@ -36,8 +35,8 @@ def _assert_same(a, b):
         np.testing.assert_array_equal(u, v)
 
 
-def test_checkpoint_resume_restores_identical_state(getkey, tmp_path):
-    model, loss, data = _setup(getkey())
+def test_checkpoint_resume_restores_identical_state(getkey, tmp_path, make_mlp):
+    model, loss, data = _setup(getkey(), make_mlp)
     key = getkey()
     opt = optax.adam(1e-2)
     kw = dict(epochs=4, batch_size=16, key=key)
@@ -76,8 +75,8 @@ def test_checkpoint_resume_restores_identical_state(getkey, tmp_path):
         ann.train(model, loss, data, opt, checkpoint=ckpt, **kw)
 
 
-def test_train_bad_inputs(getkey, tmp_path):
-    model, loss, data = _setup(getkey())
+def test_train_bad_inputs(getkey, tmp_path, make_mlp):
+    model, loss, data = _setup(getkey(), make_mlp)
     opt = optax.sgd(0.1)
     with pytest.raises(ValueError, match="batch_size"):
         ann.train(model, loss, data, opt, epochs=1, batch_size=0, key=getkey())
@@ -90,7 +89,7 @@ def test_train_bad_inputs(getkey, tmp_path):
     with pytest.raises(ValueError, match="batch_size: stored 16, this run 32"):
         ann.train(model, loss, data, opt, epochs=2, batch_size=32, key=getkey(), checkpoint=ckpt)
     # the same shapes on other hardware: refused, not silently resumed
-    other = ann.analogize(MLP((6, 16, 3), key=getkey()), model.layers[0].config, hwa=ann.HWANoise(0.08))
+    other = ann.analogize(make_mlp((6, 16, 3), key=getkey()), model.layers[0].config, hwa=ann.HWANoise(0.08))
     with pytest.raises(ValueError, match="differs in hardware"):
         ann.train(other, loss, data, opt, epochs=2, batch_size=16, key=getkey(), checkpoint=ckpt)
     (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint")
@@ -100,8 +99,8 @@ def test_train_bad_inputs(getkey, tmp_path):
         )
 
 
-def test_hwa_training_updates_only_weights(getkey):
-    model, loss, data = _setup(getkey())
+def test_hwa_training_updates_only_weights(getkey, make_mlp):
+    model, loss, data = _setup(getkey(), make_mlp)
     out = ann.train(model, loss, data, optax.sgd(0.1), epochs=1, batch_size=32, key=getkey()).model
     assert not np.allclose(out.layers[0].weight, model.layers[0].weight)
     assert out.layers[0].config == model.layers[0].config  # hardware description untouched
