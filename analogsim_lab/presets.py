@@ -33,7 +33,9 @@ def pcm_8bit(
 
     The `analogsim.CrossbarConfig`.
     """
-    read_noise = None if read_noise_std is None else ReadNoise(read_noise_std, kind=read_noise_kind)
+    # Built either way, so that a wrong `read_noise_kind` is refused even without read noise.
+    noise = ReadNoise(0.0 if read_noise_std is None else read_noise_std, kind=read_noise_kind)
+    read_noise = None if read_noise_std is None else noise
     return CrossbarConfig(
         device=PCM(),
         dac=DAC(bits=8),

@@ -68,3 +68,33 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def label_axes(
+    ax,
+    xlabel: str | None,
+    ylabel: str | None,
+    title: str | None,
+    *,
+    title_size: float | None = None,
+    legend_size: float | None = None,
+    which: str = "major",
+    axis: str = "both",
+) -> None:
+    """Label a plot the report's way: axis labels, a title, a legend and a light grid (`alpha=0.3`).
+
+    **Arguments:**
+
+    - `ax`: the matplotlib axes.
+    - `xlabel`, `ylabel`, `title`: texts (`None`: left as they are).
+    - `title_size`, `legend_size`: font sizes (`None`: matplotlib's default).
+    - `which`, `axis`: the grid lines drawn (`ax.grid`'s arguments, with its defaults).
+    """
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    if title is not None:
+        ax.set_title(title) if title_size is None else ax.set_title(title, fontsize=title_size)
+    ax.legend() if legend_size is None else ax.legend(fontsize=legend_size)
+    ax.grid(alpha=0.3, which=which, axis=axis)

@@ -9,7 +9,7 @@ import numpy as np
 from analogsim import cost
 
 from ..workloads import ADC_BITS, MLP_SHAPES, adc_sweep, digital_devices, mlp_counts, technologies
-from .context import Context, SectionResult, pyplot
+from .context import Context, SectionResult, label_axes, pyplot
 
 TECH_LABELS = {
     "pcm_hermes": "PCM (HERMES)",
@@ -87,9 +87,7 @@ def _stacked(ax, labels, rows, title):
         if np.any(vals > 0):
             ax.bar(labels, vals, bottom=bottom, label=comp)
             bottom += vals
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3, axis="y")
+    label_axes(ax, None, None, title, title_size=10, legend_size=7, axis="y")
 
 
 def plot_joules(s: CostStudy):
@@ -105,11 +103,8 @@ def plot_joules(s: CostStudy):
     axs[2].plot(ADC_BITS, [c.total_j * 1e9 for c in s.sweep], "o-", label="total")
     axs[2].plot(ADC_BITS, [c.energy_j["adc"] * 1e9 for c in s.sweep], "s-", label="ADC")
     axs[2].set_yscale("log")
-    axs[2].set_xlabel("ADC bits")
-    axs[2].set_ylabel("nJ per 256x256 MVM")
-    axs[2].set_title("PCM: ADC resolution", fontsize=10)
-    axs[2].legend(fontsize=8)
-    axs[2].grid(alpha=0.3, which="both")
+    ylabel, title = "nJ per 256x256 MVM", "PCM: ADC resolution"
+    label_axes(axs[2], "ADC bits", ylabel, title, title_size=10, legend_size=8, which="both")
     return fig
 
 
@@ -128,10 +123,8 @@ def plot_vs_digital(s: CostStudy):
         ax.bar(xs + (i + 1) * w, digital, w, label=d.name)
     ax.set_yscale("log")
     ax.set_xticks(xs + 0.4 - w / 2, names)
-    ax.set_ylabel("energy (J)")
-    ax.set_title(f"MLP layers, batch {s.batch}: analog vs digital (roofline x power)")
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3, axis="y", which="both")
+    title = f"MLP layers, batch {s.batch}: analog vs digital (roofline x power)"
+    label_axes(ax, None, "energy (J)", title, legend_size=7, which="both", axis="y")
     return fig
 
 

@@ -14,7 +14,7 @@ from analogsim.nn import TIMES
 
 from ..presets import pcm_8bit
 from ..workloads import int8_mvm, mc_errors, mvm_problem, relative_error
-from .context import Context, SectionResult, pyplot
+from .context import Context, SectionResult, label_axes, pyplot
 
 BITS = list(range(2, 11))
 """Converter resolutions of the DAC/ADC sweep."""
@@ -107,11 +107,8 @@ def plot_bits(bits: dict, int8_err: float, n: int):
         if name != "bits":
             ax.semilogy(bits["bits"], errs, "o-", label=name)
     ax.axhline(int8_err, color="k", ls="--", lw=1, label="digital int8")
-    ax.set_xlabel("converter bits")
-    ax.set_ylabel("relative MVM error")
-    ax.set_title(f"Ideal devices, {n}x{n} weights, ADC bound 12")
-    ax.legend()
-    ax.grid(alpha=0.3)
+    title = f"Ideal devices, {n}x{n} weights, ADC bound 12"
+    label_axes(ax, "converter bits", "relative MVM error", title)
     return fig
 
 
@@ -128,11 +125,9 @@ def plot_over_time(over_time: dict, int8_err: float, n: int, n_prog: int):
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks(tvals, list(TIMES))
-    ax.set_xlabel("time after programming")
-    ax.set_ylabel("relative MVM error (mean ± std)")
-    ax.set_title(f"{n}x{n} MVM, 8-bit DAC/ADC, 1% read noise, {n_prog} programmings")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, which="both")
+    title = f"{n}x{n} MVM, 8-bit DAC/ADC, 1% read noise, {n_prog} programmings"
+    ylabel = "relative MVM error (mean ± std)"
+    label_axes(ax, "time after programming", ylabel, title, legend_size=8, which="both")
     return fig
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from analogsim.nn import TIMES
 
 from ..workloads import digits_mlp, tiny_transformer
-from .context import Context, SectionResult, pyplot
+from .context import Context, SectionResult, label_axes, pyplot
 
 
 def plot_digits(fig_d: dict, det: dict):
@@ -31,11 +31,8 @@ def plot_digits(fig_d: dict, det: dict):
     ax.axhline(fig_d["digital_int8"], color="gray", ls="--", lw=1, label="digital int8")
     ax.set_xscale("log")
     ax.set_xticks(secs, labels)
-    ax.set_xlabel("time after programming")
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_title(f"Digits MLP 64-256-256-10 on PCM, {fig_d['programmings']} programmings (mean ± std)")
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
+    title = f"Digits MLP 64-256-256-10 on PCM, {fig_d['programmings']} programmings (mean ± std)"
+    label_axes(ax, "time after programming", "test accuracy (%)", title, legend_size=7)
     return fig
 
 
@@ -103,14 +100,12 @@ def plot_transformer(f: dict, det: dict):
     ax.axhline(1.1 * f["digital_ppl"], color="k", ls=":", lw=1, label="target: digital + 10 %")
     ax.set_xscale("log")
     ax.set_xticks(secs, labels)
-    ax.set_xlabel("time after programming")
-    ax.set_ylabel("validation perplexity (per character)")
     sz = det["sizes"]
-    ax.set_title(
+    title = (
         f"Tiny transformer d={sz['d_model']}, {sz['num_layers']} layers, {det['programmings']} programmings"
     )
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
+    ylabel = "validation perplexity (per character)"
+    label_axes(ax, "time after programming", ylabel, title, legend_size=7)
     return fig
 
 

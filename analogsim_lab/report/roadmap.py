@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from analogsim import roadmap
 
-from .context import Context, SectionResult, pyplot
+from .context import Context, SectionResult, label_axes, pyplot
 
 
 def plot_fig7(fig7: dict):
@@ -14,11 +14,8 @@ def plot_fig7(fig7: dict):
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, c in fig7["curves"].items():
         ax.loglog(fig7["n_gpus"], c["wall_days"], "o-" if "baseline" in name else "s--", label=name)
-    ax.set_xlabel("GPUs")
-    ax.set_ylabel("expected time to train (days)")
-    ax.set_title(f"{fig7['n_params'] / 1e12:.1f}T parameters, Table 3 systems (cf. the paper's Fig. 7)")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, which="both")
+    title = f"{fig7['n_params'] / 1e12:.1f}T parameters, Table 3 systems (cf. the paper's Fig. 7)"
+    label_axes(ax, "GPUs", "expected time to train (days)", title, legend_size=8, which="both")
     return fig
 
 
@@ -36,15 +33,12 @@ def plot_projection(proj: dict):
             label=f"{name} (analog PCM, energy-proportional)",
         )
     ax.axhline(19e9, color="k", lw=1, ls=":", label="paper: $19B in 2028")
-    ax.set_xlabel("year")
-    ax.set_ylabel("cost of the largest run (USD)")
-    ax.set_title(
+    title = (
         f"Table 1 scenarios (parameters x{proj['param_growth_per_year']:.2f}/year, "
-        f"GPUs x{proj['gpu_perf_growth_per_year']:.2f}/year)",
-        fontsize=10,
+        f"GPUs x{proj['gpu_perf_growth_per_year']:.2f}/year)"
     )
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3, which="both")
+    ylabel = "cost of the largest run (USD)"
+    label_axes(ax, "year", ylabel, title, title_size=10, legend_size=7, which="both")
     return fig
 
 
@@ -69,10 +63,8 @@ def plot_revolutionary(rev: dict):
             ax.bar(labels, [v / 3.6e9 for v in vals[p]], bottom=bottom, label=p)
             bottom = [b + v / 3.6e9 for b, v in zip(bottom, vals[p], strict=True)]
     ax.set_yscale("log")
-    ax.set_ylabel("energy (MWh)")
-    ax.set_title(f"Revolutionary scenario: {rev['model']}", fontsize=9)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3, axis="y", which="both")
+    title = f"Revolutionary scenario: {rev['model']}"
+    label_axes(ax, None, "energy (MWh)", title, title_size=9, legend_size=7, which="both", axis="y")
     return fig
 
 

@@ -25,8 +25,8 @@ def technologies() -> dict[str, cost.Technology]:
 
 
 def digital_devices(quick: bool) -> list:
-    """The digital baselines: A100, H100, H200 (datasheets) and this machine's CPU, measured now (a 256 x 256 matmul
-    in quick mode, 1024 x 1024 otherwise)."""
+    """The digital baselines: A100, H100, H200 (datasheets) and this machine's CPU, measured when called (a
+    256 x 256 matmul in quick mode, 1024 x 1024 otherwise)."""
     return [cost.a100(), cost.h100(), cost.h200(), cost.measure_cpu(n=256 if quick else 1024)]
 
 
