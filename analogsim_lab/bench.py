@@ -1,9 +1,10 @@
 """Speed benchmark: analog crossbar MVM vs the digital matmul, measured side by side in one run.
 
-Run ``python -m analogsim.bench [--quick] [--json PATH]``. For each (in, out, batch) shape it times the jitted
-digital ``x @ W.T`` and the jitted analog MVM of a noisy PCM configuration (8-bit DAC and ADC with output noise,
-512 x 512 tiles, additive per-MVM read noise), interleaving the two so that both see the same machine load, and
-reports medians and their ratio. It also times programming and drifting (``xb.at(t)``) a 4096 x 4096 array.
+Run `python -m analogsim_lab.bench [--quick] [--json PATH]` (or `analogsim bench`). For each (in, out, batch) shape
+it times the jitted digital `x @ W.T` and the jitted analog MVM of a noisy PCM configuration (8-bit DAC and ADC with
+output noise, 512 x 512 tiles, additive per-MVM read noise), interleaving the two so that both see the same machine
+load, and reports medians and their ratio. It also times programming and drifting (`xb.at(t)`) a 4096 x 4096
+array, and the tiny transformer's forward pass.
 
 Reference (from the issue tracker): IBM aihwkit 1.2.0 on a 2-core machine of this kind runs its default analog
 linear layer at 16.5x the digital time at (1024, 1024, 256) and 10.8x at (4096, 4096, 64), and takes 1.3 s to
@@ -17,55 +18,41 @@ import itertools
 import os
 import platform
 import sys
-import time
 
 import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-from analogsim import ADC, DAC, CrossbarConfig, ReadNoise, io as _io, program
-from analogsim.devices import PCM
+from analogsim import CrossbarConfig, io, program, timing
+
+from .presets import pcm_8bit
+from .workloads import transformer_speed_row
 
 SHAPES = ((512, 512, 64), (1024, 1024, 256), (4096, 4096, 64))
+"""The (in, out, batch) shapes of the MVM timings."""
 QUICK_SHAPES = ((512, 512, 64), (1024, 1024, 256))
+"""The shapes of `--quick`."""
+MIN_SECONDS = 0.5
+"""Each timing keeps calling round-robin for at least this long, so sub-millisecond calls get enough samples for a
+stable median on a noisy shared machine."""
 
 
 def bench_config(read_noise_kind: str = "additive") -> CrossbarConfig:
-    """The noisy PCM configuration the benchmark times."""
-    return CrossbarConfig(
-        device=PCM(),
-        dac=DAC(bits=8),
-        adc=ADC(bits=8, noise_std=0.04),
-        tile=(512, 512),
-        read_noise=ReadNoise(0.02, kind=read_noise_kind),
-    )
-
-
-def _block(x):
-    return jax.block_until_ready(x)
-
-
-def _interleaved(fns: dict, repeats: int, min_seconds: float = 0.5, max_rounds: int = 1000) -> dict:
-    """Median wall time of each zero-argument function, calling them round-robin: at least ``repeats`` rounds, and
-    more (up to ``max_rounds``) until ``min_seconds`` have passed, so that sub-millisecond calls get enough samples
-    for a stable median on a noisy shared machine."""
-    for f in fns.values():
-        _block(f())  # compile + warm up
-        _block(f())
-    times = {k: [] for k in fns}
-    start = time.perf_counter()
-    rounds = 0
-    while rounds < repeats or (time.perf_counter() - start < min_seconds and rounds < max_rounds):
-        for k, f in fns.items():
-            t0 = time.perf_counter()
-            _block(f())
-            times[k].append(time.perf_counter() - t0)
-        rounds += 1
-    return {k: float(np.median(v)) for k, v in times.items()}
+    """The noisy PCM configuration the benchmark times: `pcm_8bit` with `ReadNoise(0.02, kind=read_noise_kind)` and
+    ADC output noise 0.04."""
+    return pcm_8bit(read_noise_std=0.02, read_noise_kind=read_noise_kind, adc_noise_std=0.04)
 
 
 def mvm_row(n_in: int, n_out: int, batch: int, repeats: int) -> dict:
+    """Median times of the digital `x @ W.T` and of the analog MVM (additive and proportional read noise, array
+    drifted to t = 1 h) at one shape, timed side by side for at least `repeats` rounds and `MIN_SECONDS`.
+
+    **Returns:**
+
+    `{"shape", "digital_s", "analog_s", "ratio", "analog_proportional_noise_s", "ratio_proportional_noise"}`
+    (seconds per call; ratios analog / digital).
+    """
     kw, kx, kp, kd, kn = jr.split(jr.key(0), 5)
     W = jr.normal(kw, (n_out, n_in), jnp.float32) / np.sqrt(n_in)
     x = jr.normal(kx, (batch, n_in), jnp.float32)
@@ -73,14 +60,12 @@ def mvm_row(n_in: int, n_out: int, batch: int, repeats: int) -> dict:
     xb_p = program(W, bench_config("proportional"), key=kp).at(3600.0, key=kd)
     digital = jax.jit(lambda x, W: x @ W.T)
     analog = jax.jit(lambda xb, x, k: xb(x, key=k))
-    t = _interleaved(
-        {
-            "digital": lambda: digital(x, W),
-            "analog": lambda: analog(xb, x, kn),
-            "analog_prop": lambda: analog(xb_p, x, kn),
-        },
-        repeats,
-    )
+    fns = {
+        "digital": lambda: digital(x, W),
+        "analog": lambda: analog(xb, x, kn),
+        "analog_prop": lambda: analog(xb_p, x, kn),
+    }
+    t = timing.median_times(fns, repeats=repeats, min_seconds=MIN_SECONDS)
     return {
         "shape": [n_in, n_out, batch],
         "digital_s": t["digital"],
@@ -92,22 +77,38 @@ def mvm_row(n_in: int, n_out: int, batch: int, repeats: int) -> dict:
 
 
 def program_drift_row(n: int, repeats: int) -> dict:
+    """Median times of programming an `n` x `n` array and of drifting it to t = 1 day, a fresh key per call.
+
+    **Returns:**
+
+    `{"n", "program_s", "drift_s"}` (seconds per call).
+    """
     W = jr.normal(jr.key(1), (n, n), jnp.float32)
     cfg = bench_config()
     counter = itertools.count()
     keys = (jr.fold_in(jr.key(2), i) for i in counter)  # a fresh key per call, however many calls
     xb = program(W, cfg, key=next(keys))
-    t = _interleaved(
-        {
-            "program": lambda: program(W, cfg, key=next(keys)).w,
-            "drift": lambda: xb.at(86400.0, key=next(keys)).w,
-        },
-        repeats,
-    )
+    fns = {
+        "program": lambda: program(W, cfg, key=next(keys)).w,
+        "drift": lambda: xb.at(86400.0, key=next(keys)).w,
+    }
+    t = timing.median_times(fns, repeats=repeats, min_seconds=MIN_SECONDS)
     return {"n": n, "program_s": t["program"], "drift_s": t["drift"]}
 
 
 def run(quick: bool = False, repeats: int | None = None, progress=None) -> dict:
+    """Run the whole benchmark.
+
+    **Arguments:**
+
+    - `quick`: `QUICK_SHAPES`, a 2048 x 2048 program/drift array and 5 repeats instead of 15.
+    - `repeats`: timed rounds per MVM shape (program/drift: a third of it, at least 3).
+    - `progress`: gets one-line progress messages, or `None`.
+
+    **Returns:**
+
+    `{"machine", "config", "mvm" (one `mvm_row` per shape), "program_drift", "transformer"}`.
+    """
     repeats = repeats or (5 if quick else 15)
     shapes = QUICK_SHAPES if quick else SHAPES
     rows = []
@@ -121,8 +122,6 @@ def run(quick: bool = False, repeats: int | None = None, progress=None) -> dict:
     pd = program_drift_row(n, repeats=max(3, repeats // 3))
     if progress:
         progress("tiny transformer forward, analog vs digital")
-    from .workloads import transformer_speed_row
-
     tr = transformer_speed_row(repeats=repeats)
     return {
         "machine": {
@@ -140,6 +139,7 @@ def run(quick: bool = False, repeats: int | None = None, progress=None) -> dict:
 
 
 def format_table(res: dict) -> str:
+    """The Markdown table and summary lines of a `run` result."""
     lines = [
         "| (in, out, batch) | digital x@W.T | analog MVM | ratio | analog, proportional read noise | ratio |",
         "|---|---|---|---|---|---|",
@@ -164,7 +164,8 @@ def format_table(res: dict) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m analogsim.bench", description=__doc__.split("\n\n")[0])
+    """`python -m analogsim_lab.bench [--quick] [--repeats N] [--json PATH]`: run, print the table, return 0."""
+    p = argparse.ArgumentParser(prog="python -m analogsim_lab.bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="smaller shapes and fewer repeats")
     p.add_argument("--repeats", type=int, default=None, help="timed calls per function (default 15, quick 5)")
     p.add_argument("--json", type=str, default=None, help="also write the figures to this JSON file")
@@ -185,7 +186,7 @@ def main(argv=None) -> int:
             "huge pages, which cuts page-fault time for program/drift of large arrays."
         )
     if args.json:
-        _io.write_json(args.json, res)
+        io.write_json(args.json, res)
     return 0
 
 

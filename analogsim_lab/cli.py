@@ -1,4 +1,6 @@
-"""Command-line entry point: ``analogsim report [--out DIR] [--quick]`` and ``analogsim bench``."""
+"""The `analogsim` command: `analogsim report [--out DIR] [--quick] [--seed N] [--sections ...]` writes the
+comparison report (`analogsim_lab.report`); `analogsim bench [...]` runs the speed benchmark
+(`python -m analogsim_lab.bench`, same options)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import argparse
 import sys
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="analogsim",
         description="Simulate analog in-memory computing and energy-based hardware against digital baselines.",
@@ -17,10 +19,17 @@ def main(argv=None) -> int:
     rep.add_argument("--quick", action="store_true", help="small problems, few repetitions (about a minute)")
     rep.add_argument("--seed", type=int, default=0, help="PRNG seed (default 0)")
     rep.add_argument("--sections", nargs="+", default=None, help="run only these sections")
-    b = sub.add_parser("bench", help="time analog vs digital MVMs (same as python -m analogsim.bench)")
+    b = sub.add_parser("bench", help="time analog vs digital MVMs (same as python -m analogsim_lab.bench)")
     b.add_argument("args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    return parser
 
+
+def main(argv=None) -> int:
+    """Parse `argv` (default: the command line), run the command and return its exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    # The report and the benchmark load JAX and every library: imported only once a command needs them, so that
+    # `--help` and usage errors answer at once.
     if args.command == "report":
         from .report import SECTIONS, write_report
 

@@ -1,33 +1,34 @@
 """Accuracy of an analog MVM over a year after programming: PCM and ReRAM, with and without drift compensation.
 
-    python examples/crossbar_drift.py [--quick] [--json PATH]
+```bash
+python examples/crossbar_drift.py [--quick] [--json PATH]
+```
 
 Prints the relative error |y - W x| / |W x| (mean and std over independent programmings, vmapped over keys) at
 1 s, 1 h, 1 day, 1 month and 1 year, next to the digital int8 baseline.
 """
 
-import argparse
-
+import equinox as eqx
 import jax.random as jr
 
-import analogsim as asim
-from analogsim_lab.report.crossbar import TIMES, _int8_digital, _problem, _rel_err, mc_errors
+from analogsim.devices import ReRAM
+from analogsim.nn import TIMES
+from analogsim_lab.presets import pcm_8bit
+from analogsim_lab.scripts import save_json, script_parser
+from analogsim_lab.workloads import int8_mvm, mc_errors, mvm_problem, relative_error
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--json", default=None, help="write the figures to this file")
-    args = p.parse_args(argv)
+    args = script_parser(__doc__, quick_help="a 256x256 problem and 3 programmings").parse_args(argv)
     n, batch, n_prog = (256, 32, 3) if args.quick else (1024, 128, 10)
-    W, x = _problem(jr.key(0), n, n, batch)
-    io = dict(dac=asim.DAC(bits=8), adc=asim.ADC(bits=8), read_noise=asim.ReadNoise(0.01))
+    W, x = mvm_problem(jr.key(0), n, n, batch)
+    pcm = pcm_8bit(read_noise_std=0.01)
     configs = {
-        "pcm": asim.CrossbarConfig(device=asim.devices.PCM(), **io),
-        "pcm_gdc": asim.CrossbarConfig(device=asim.devices.PCM(), drift_compensation=True, **io),
-        "reram": asim.CrossbarConfig(device=asim.devices.ReRAM(), **io),
+        "pcm": pcm,
+        "pcm_gdc": pcm_8bit(read_noise_std=0.01, drift_compensation=True),
+        "reram": eqx.tree_at(lambda c: c.device, pcm, ReRAM()),
     }
-    out = {"digital_int8": float(_rel_err(_int8_digital(W, x), x @ W.T))}
+    out = {"digital_int8": float(relative_error(int8_mvm(W, x), x @ W.T))}
     print(f"{n}x{n} MVM, batch {batch}, {n_prog} programmings; digital int8 error {out['digital_int8']:.4f}")
     print("config    " + "".join(f"{t:>16}" for t in TIMES))
     for i, (name, cfg) in enumerate(configs.items()):
@@ -38,9 +39,7 @@ def main(argv=None):
         print(
             f"{name:10s}" + "".join(f"{e[:, j].mean():9.4f}±{e[:, j].std():.4f}" for j in range(len(TIMES)))
         )
-    if args.json:
-        asim.io.write_json(args.json, out)
-        print(f"wrote {args.json}")
+    save_json(args.json, out)
     return out
 
 

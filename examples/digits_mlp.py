@@ -1,6 +1,8 @@
 """Digits MLP on simulated PCM: digital float32 / int8 vs analog, without and with hardware-aware training.
 
-    python examples/digits_mlp.py [--quick] [--json PATH] [--checkpoint-dir DIR] [--seed N]
+```bash
+python examples/digits_mlp.py [--quick] [--json PATH] [--checkpoint-dir DIR] [--seed N]
+```
 
 A 64-256-256-10 MLP on scikit-learn's bundled 8x8 digits (test split 20 %, random_state=0). The analog model runs
 its three layers on PCM crossbars (aihwkit's statistical PCM model, 8-bit DAC/ADC, global drift compensation);
@@ -11,27 +13,18 @@ JSON: {"digital_float32", "digital_int8", "analog_no_hwa": {t: acc}, "analog_hwa
 "analog_hwa_std": {t: std}, "programmings": n}, accuracies in percent, compensation on.
 """
 
-import argparse
-import sys
-
-from analogsim import io as _io
+from analogsim_lab.scripts import run_workload_script, save_json
 from analogsim_lab.workloads import digits_mlp
 
 
 def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="fewer epochs and programmings (about a minute)")
-    p.add_argument("--json", default=None, help="write the figures to this file")
-    p.add_argument("--checkpoint-dir", default=None, help="checkpoint training here (resumes if present)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--programmings", type=int, default=None, help="default 10 (quick: 5)")
-    args = p.parse_args(argv)
-    res = digits_mlp(
-        quick=args.quick,
-        seed=args.seed,
-        n_programmings=args.programmings,
-        checkpoint_dir=args.checkpoint_dir,
-        progress=lambda m: print(f"[digits] {m}", file=sys.stderr, flush=True),
+    args, res = run_workload_script(
+        digits_mlp,
+        __doc__,
+        argv,
+        tag="digits",
+        quick_help="fewer epochs and programmings (about a minute)",
+        programmings="default 10 (quick: 5)",
     )
     fig = res["figures"]
     print(f"digital float32 {fig['digital_float32']:.2f} %, digital int8 {fig['digital_int8']:.2f} %")
@@ -44,9 +37,7 @@ def main(argv=None) -> dict:
     print(
         f"gap to float32 (HWA): 1 day {gap['1d']:.2f} points (target <= 1.0), 1 year {gap['1y']:.2f} (target <= 2.0)"
     )
-    if args.json:
-        _io.write_json(args.json, fig)
-        print(f"wrote {args.json}")
+    save_json(args.json, fig)
     return res
 
 

@@ -1,6 +1,8 @@
 """Energy and time of analog in-memory computing vs digital baselines, from counted operations.
 
-    python examples/energy.py [--json PATH] [--quick]
+```bash
+python examples/energy.py [--json PATH] [--quick]
+```
 
 Prices one 256x256 8-bit MVM on the HERMES-calibrated PCM table (the calibration check: about 13.4 nJ, 133 ns,
 9.76 TOPS/W), the same MVM on the ReRAM and gain-cell tables, an ADC-resolution sweep, and a small analog MLP
@@ -10,18 +12,20 @@ energy and time ratios. Every technology number has its source in `analogsim.cos
 
 from __future__ import annotations
 
-import argparse
 import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-import analogsim as asim  # noqa: E402
 from analogsim import cost  # noqa: E402
-from analogsim.io import write_json  # noqa: E402
-
-MLP = ((4096, 1024), (4096, 4096), (1024, 4096))
-"""(out, in) of the layers of the example MLP (a transformer feed-forward block at d_model 1024, plus a square
-layer)."""
+from analogsim_lab.scripts import save_json, script_parser  # noqa: E402
+from analogsim_lab.workloads import (  # noqa: E402
+    ADC_BITS,
+    MLP_SHAPES,
+    adc_sweep,
+    digital_devices,
+    mlp_counts,
+    technologies,
+)
 
 
 def run(quick: bool = False, batch: int = 128) -> dict:
@@ -37,41 +41,26 @@ def run(quick: bool = False, batch: int = 128) -> dict:
         },
         "hermes_breakdown_nj": {k: v * 1e9 for k, v in hermes.energy_j.items()},
     }
-    techs = {
-        "pcm_hermes": cost.pcm_hermes(),
-        "reram_neurram": cost.reram_neurram(),
-        "gaincell": cost.gaincell_leroux(),
-    }
+    techs = technologies()
     out["mvm_256_by_tech"] = {n: cost.hermes_mvm(t).as_dict() for n, t in techs.items()}
-    sweep = []
-    for bits in range(2, 13):
-        cfg = asim.CrossbarConfig(dac=asim.DAC(bits=8), adc=asim.ADC(bits=bits), tile=(256, 256))
-        c = cost.price(cost.count_mvm((256, 256), cfg), techs["pcm_hermes"])
-        sweep.append({"adc_bits": bits, "energy_nj": c.total_j * 1e9, "adc_nj": c.energy_j["adc"] * 1e9})
-    out["adc_bits_sweep_pcm"] = sweep
-    cfg = asim.CrossbarConfig(dac=asim.DAC(bits=8), adc=asim.ADC(bits=8), tile=(256, 256))
-    layers = [cost.count_mvm(s, cfg, batch=batch, name=f"layer{i} {s[0]}x{s[1]}") for i, s in enumerate(MLP)]
-    devices = [cost.a100(), cost.h100(), cost.h200(), cost.measure_cpu(n=256 if quick else 1024)]
+    out["adc_bits_sweep_pcm"] = [
+        {"adc_bits": bits, "energy_nj": c.total_j * 1e9, "adc_nj": c.energy_j["adc"] * 1e9}
+        for bits, c in zip(ADC_BITS, adc_sweep(techs["pcm_hermes"]), strict=True)
+    ]
+    layers = mlp_counts(batch, label="layer{i} {out}x{inp}")
+    devices = digital_devices(quick)
     out["mlp"] = {
         "batch": batch,
-        "shapes": [list(s) for s in MLP],
+        "shapes": [list(s) for s in MLP_SHAPES],
         "counts": [m.counts.as_dict() for m in layers],
-    }
-    out["mlp"]["cpu_measured"] = {
-        "flops_per_s": devices[-1].flops_per_s,
-        "bytes_per_s": devices[-1].bytes_per_s,
-    }
-    out["mlp"]["compare"] = {
-        f"{t}_vs_{d.name}": cost.compare(layers, techs[t], d) for t in techs for d in devices
+        "cpu_measured": {"flops_per_s": devices[-1].flops_per_s, "bytes_per_s": devices[-1].bytes_per_s},
+        "compare": {f"{t}_vs_{d.name}": cost.compare(layers, techs[t], d) for t in techs for d in devices},
     }
     return out
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--json", default=None, help="write the figures to this file")
-    p.add_argument("--quick", action="store_true", help="smaller CPU measurement")
-    args = p.parse_args(argv)
+    args = script_parser(__doc__, quick_help="smaller CPU measurement").parse_args(argv)
     out = run(quick=args.quick)
     print(
         f"HERMES 256x256 8-bit MVM: {out['hermes_mvm_energy_nj']:.2f} nJ, {out['hermes_mvm_latency_ns']:.1f} ns, "
@@ -85,9 +74,7 @@ def main(argv=None):
             f"  {k:32s} energy {t['total_j']:.3e} J vs {t['digital_energy_j']:.3e} J (x{t['energy_ratio']:.3g}),"
             f" time {t['time_s']:.3e} s vs {t['digital_time_s']:.3e} s (x{t['time_ratio']:.3g})"
         )
-    if args.json:
-        write_json(args.json, out)
-        print(f"wrote {args.json}")
+    save_json(args.json, out)
     return out
 
 

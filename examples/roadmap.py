@@ -1,6 +1,8 @@
 """The paper's LLM-training cost framework (Faraboschi et al., arXiv:2404.08811), reproduced and extended.
 
-    python examples/roadmap.py [--json PATH] [--quick]
+```bash
+python examples/roadmap.py [--json PATH] [--quick]
+```
 
 Prints the reproduction table (every figure the paper states, the framework's value, the assumptions it needs and
 whether it is reproduced), the optimized-vs-baseline saving at 50k GPUs (Fig. 7), the cost of the largest run by
@@ -10,20 +12,16 @@ analogsim.cost).
 
 from __future__ import annotations
 
-import argparse
 import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 from analogsim import roadmap  # noqa: E402
-from analogsim.io import write_json  # noqa: E402
+from analogsim_lab.scripts import save_json, script_parser  # noqa: E402
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--json", default=None, help="write the figures to this file")
-    p.add_argument("--quick", action="store_true", help="fewer points on the Fig. 7 curves")
-    args = p.parse_args(argv)
+    args = script_parser(__doc__, quick_help="fewer points on the Fig. 7 curves").parse_args(argv)
     out = roadmap.summary(quick=args.quick)
     for r in out["reproduction"]:
         print(
@@ -44,9 +42,7 @@ def main(argv=None):
             f"revolutionary ({rev['model']}) on {k}: {r['total_j']:.3e} J vs GPU {r['gpu_baseline_j']:.3e} J "
             f"(x{r['energy_ratio']:.3f}), ~${r['cost_usd'] / 1e6:.1f}M at GPU $/J"
         )
-    if args.json:
-        write_json(args.json, out)
-        print(f"wrote {args.json}")
+    save_json(args.json, out)
     return out
 
 

@@ -1,8 +1,9 @@
+"""The report's runner: the registry of sections (`SECTIONS`) and `write_report`, which runs them and writes
+`index.md`, `results.json` and the plots."""
+
 from __future__ import annotations
 
-import dataclasses
 import datetime
-import io
 import os
 import platform
 import sys
@@ -12,100 +13,29 @@ from pathlib import Path
 
 import jax
 
-from analogsim import io as _io
+from analogsim import io as atomic
 
-
-@dataclasses.dataclass
-class SectionResult:
-    title: str
-    markdown: str
-    figures: dict
-    """JSON-serializable numbers shown in the section."""
-
-
-@dataclasses.dataclass
-class Context:
-    out: Path
-    quick: bool
-    seed: int
-    progress: Callable[[str], None]
-
-    @property
-    def checkpoint_dir(self) -> Path:
-        """Where sections keep training checkpoints: inside the report directory, one folder per mode and seed, so a
-        killed or repeated report resumes its training instead of starting over."""
-        return self.out / "checkpoints" / f"{'quick' if self.quick else 'full'}-seed{self.seed}"
-
-    def save_figure(self, fig, name: str) -> str:
-        """Save a matplotlib figure atomically as ``name`` (PNG) in the report directory; return its file name."""
-        import matplotlib.pyplot as plt
-
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        _io.write_bytes(self.out / name, buf.getvalue())
-        return name
-
-
-def _crossbar_section(ctx: Context) -> SectionResult:
-    from .crossbar import crossbar_section
-
-    return crossbar_section(ctx)
-
-
-def _speed_section(ctx: Context) -> SectionResult:
-    from .crossbar import speed_section
-
-    return speed_section(ctx)
-
-
-def _cost_section(ctx: Context) -> SectionResult:
-    from .cost import cost_section
-
-    return cost_section(ctx)
-
-
-def _roadmap_section(ctx: Context) -> SectionResult:
-    from .roadmap import roadmap_section
-
-    return roadmap_section(ctx)
-
-
-def _nn_digits_section(ctx: Context) -> SectionResult:
-    from .nn import digits_section
-
-    return digits_section(ctx)
-
-
-def _nn_transformer_section(ctx: Context) -> SectionResult:
-    from .nn import transformer_section
-
-    return transformer_section(ctx)
-
-
-def _ksat_section(ctx: Context) -> SectionResult:
-    # Imported lazily: hnn builds on analogsim, never the other way round; the report sits on top of both.
-    from .ksat import ksat_section
-
-    return ksat_section(ctx)
-
-
-def _ebm_section(ctx: Context) -> SectionResult:
-    from .ebm import ebm_section
-
-    return ebm_section(ctx)
-
+from .context import Context as Context, SectionResult as SectionResult
+from .cost import cost_section
+from .crossbar import crossbar_section
+from .ebm import ebm_section
+from .ksat import ksat_section
+from .nn import digits_section, transformer_section
+from .roadmap import roadmap_section
+from .speed import speed_section
 
 SECTIONS: list[tuple[str, Callable[[Context], SectionResult]]] = [
-    ("crossbar", _crossbar_section),
-    ("nn_digits", _nn_digits_section),
-    ("nn_transformer", _nn_transformer_section),
-    ("cost", _cost_section),
-    ("roadmap", _roadmap_section),
-    ("ksat", _ksat_section),
-    ("ebm", _ebm_section),
-    ("speed", _speed_section),
+    ("crossbar", crossbar_section),
+    ("nn_digits", digits_section),
+    ("nn_transformer", transformer_section),
+    ("cost", cost_section),
+    ("roadmap", roadmap_section),
+    ("ksat", ksat_section),
+    ("ebm", ebm_section),
+    ("speed", speed_section),
 ]
+"""Every section of the report, by name, in the order they run and appear. A section is a function
+`section(ctx: Context) -> SectionResult`; a new one is written in this package and added here."""
 
 
 def _default_progress(start: float) -> Callable[[str], None]:
@@ -123,24 +53,29 @@ def write_report(
     sections: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Path:
-    """Run the report sections and write ``index.md``, ``results.json`` and the PNG plots into ``out``.
+    """Run the report sections and write `index.md`, `results.json` and the PNG plots into `out`.
 
-    Args:
-        out: output directory (created if needed; files in it are replaced atomically).
-        quick: smaller problems and fewer Monte-Carlo repetitions (for CI; about a minute).
-        seed: the PRNG seed every section derives its keys from.
-        sections: names of the sections to run (default: all, in order).
-        progress: called with one-line progress messages (default: print to stderr with elapsed time).
+    **Arguments:**
+
+    - `out`: output directory (created if needed; files in it are replaced atomically).
+    - `quick`: smaller problems and fewer Monte-Carlo repetitions (for CI; about a minute).
+    - `seed`: the PRNG seed every section derives its keys from.
+    - `sections`: names of the sections to run (default: all of `SECTIONS`, in order).
+    - `progress`: called with one-line progress messages (default: print to stderr with elapsed time).
+
+    **Returns:**
+
+    The report directory.
     """
     start = time.perf_counter()
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    progress = progress or _default_progress(start)
     names = [n for n, _ in SECTIONS]
     if sections is not None:
         unknown = sorted(set(sections) - set(names))
         if unknown:
             raise ValueError(f"unknown report section(s) {unknown}; available: {names}")
+    out.mkdir(parents=True, exist_ok=True)
+    progress = progress or _default_progress(start)
     ctx = Context(out=out, quick=quick, seed=seed, progress=progress)
     results = {}
     blocks = []
@@ -151,7 +86,18 @@ def write_report(
         res = fn(ctx)
         results[name] = {"title": res.title, "seconds": round(time.perf_counter() - t0, 2), **res.figures}
         blocks.append(f"## {res.title}\n\n{res.markdown.strip()}\n")
-    meta = {
+    meta = _meta(quick, seed, time.perf_counter() - start)
+    atomic.write_json(out / "results.json", {"meta": meta, "sections": results})
+    atomic.write_text(
+        out / "index.md", _header(meta, [results[n]["title"] for n, _ in todo]) + "\n" + "\n".join(blocks)
+    )
+    progress(f"wrote {out / 'index.md'} ({meta['seconds']} s)")
+    return out
+
+
+def _meta(quick: bool, seed: int, seconds: float) -> dict:
+    """When, where and how the report was made."""
+    return {
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "quick": quick,
         "seed": seed,
@@ -160,24 +106,24 @@ def write_report(
         "devices": [str(d) for d in jax.devices()],
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "seconds": round(time.perf_counter() - start, 2),
+        "seconds": round(seconds, 2),
     }
-    header = (
+
+
+def _header(meta: dict, titles: list[str]) -> str:
+    """The report's title, provenance line and table of contents."""
+    quick, seed = meta["quick"], meta["seed"]
+    return (
         "# analogsim report: analog hardware vs digital baselines\n\n"
         f"Generated {meta['generated']} on {meta['platform']} (JAX {meta['jax']}, backend {meta['backend']}), "
         f"{'quick mode' if quick else 'full mode'}, seed {seed}, in {meta['seconds']} s. "
         "Every number below is in `results.json`; rerun with `analogsim report"
         f"{' --quick' if quick else ''} --seed {seed}`.\n\n"
-        "Contents: "
-        + ", ".join(f"[{results[n]['title']}](#{_anchor(results[n]['title'])})" for n, _ in todo)
-        + "\n"
+        "Contents: " + ", ".join(f"[{t}](#{_anchor(t)})" for t in titles) + "\n"
     )
-    _io.write_json(out / "results.json", {"meta": meta, "sections": results})
-    _io.write_text(out / "index.md", header + "\n" + "\n".join(blocks))
-    progress(f"wrote {out / 'index.md'} ({meta['seconds']} s)")
-    return out
 
 
 def _anchor(title: str) -> str:
+    """GitHub's heading anchor of `title`."""
     keep = "".join(c for c in title.lower() if c.isalnum() or c in " -")
     return keep.replace(" ", "-")

@@ -1,28 +1,17 @@
-"""Report sections for analogsim.nn: the digits MLP and the tiny transformer, analog vs digital over time."""
+"""Report sections for `analogsim.nn`: the digits MLP and the tiny transformer, analog vs digital over time."""
 
 from __future__ import annotations
 
 from analogsim.nn import TIMES
 
 from ..workloads import digits_mlp, tiny_transformer
-from .core import Context, SectionResult
+from .context import Context, SectionResult, label_axes, pyplot
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def digits_section(ctx: Context) -> SectionResult:
-    """Digits MLP: accuracy vs time after programming for analog PCM without/with hardware-aware training, with the
-    digital float32 and int8 accuracies as lines (quick mode: fewer epochs and programmings)."""
-    plt = _plt()
-    res = digits_mlp(quick=ctx.quick, seed=ctx.seed, progress=ctx.progress, checkpoint_dir=ctx.checkpoint_dir)
-    fig_d, det = res["figures"], res["details"]
+def plot_digits(fig_d: dict, det: dict):
+    """Accuracy against time after programming for analog PCM without and with hardware-aware training, with the
+    digital float32 and int8 accuracies as lines (`digits_mlp`'s figures and details)."""
+    plt = pyplot()
     labels = list(TIMES)
     secs = [TIMES[t] for t in labels]
     fig, ax = plt.subplots(figsize=(7, 4.2))
@@ -42,12 +31,14 @@ def digits_section(ctx: Context) -> SectionResult:
     ax.axhline(fig_d["digital_int8"], color="gray", ls="--", lw=1, label="digital int8")
     ax.set_xscale("log")
     ax.set_xticks(secs, labels)
-    ax.set_xlabel("time after programming")
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_title(f"Digits MLP 64-256-256-10 on PCM, {fig_d['programmings']} programmings (mean ± std)")
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
-    png = ctx.save_figure(fig, "nn_digits.png")
+    title = f"Digits MLP 64-256-256-10 on PCM, {fig_d['programmings']} programmings (mean ± std)"
+    label_axes(ax, "time after programming", "test accuracy (%)", title, legend_size=7)
+    return fig
+
+
+def digits_markdown(fig_d: dict, det: dict, png: str, quick: bool) -> str:
+    """The digits section's text from `digits_mlp`'s figures and details and the saved plot."""
+    labels = list(TIMES)
     gap = det["gap_hwa_vs_float32"]
     rows = "\n".join(
         f"| {name} | " + " | ".join(f"{d[t]:.2f}" for t in labels) + " |"
@@ -57,7 +48,7 @@ def digits_section(ctx: Context) -> SectionResult:
             ("analog, HWA (std)", fig_d["analog_hwa_std"]),
         )
     )
-    md = f"""
+    return f"""
 A 64-256-256-10 ReLU MLP on scikit-learn's 8x8 digits (test split 20 %, `random_state=0`, {det["test_examples"]}
 test images), trained digitally ({det["epochs_digital"]} epochs, Adam), then run on {det["hardware"]}. Hardware-aware
 training (HWA) fine-tunes the digital weights for {det["epochs_hwa"]} epochs through the 8-bit converters with fresh
@@ -72,19 +63,24 @@ Digital float32: **{fig_d["digital_float32"]:.2f} %**, digital int8: **{fig_d["d
 {rows}
 
 Gap of the HWA-trained analog model to digital float32: {gap["1d"]:.2f} points at 1 day (target ≤ 1.0) and
-{gap["1y"]:.2f} points at 1 year (target ≤ 2.0). Reproduce with `python examples/digits_mlp.py{" --quick" if ctx.quick else ""}`.
+{gap["1y"]:.2f} points at 1 year (target ≤ 2.0). Reproduce with `python examples/digits_mlp.py{" --quick" if quick else ""}`.
 """
+
+
+def digits_section(ctx: Context) -> SectionResult:
+    """Digits MLP: accuracy vs time after programming for analog PCM without/with hardware-aware training, against
+    digital float32 and int8 (quick mode: fewer epochs and programmings)."""
+    res = digits_mlp(quick=ctx.quick, seed=ctx.seed, progress=ctx.progress, checkpoint_dir=ctx.checkpoint_dir)
+    fig_d, det = res["figures"], res["details"]
+    png = ctx.save_figure(plot_digits(fig_d, det), "nn_digits.png")
+    md = digits_markdown(fig_d, det, png, ctx.quick)
     return SectionResult(title="Digits MLP on analog PCM", markdown=md, figures={**fig_d, "details": det})
 
 
-def transformer_section(ctx: Context) -> SectionResult:
-    """Tiny character transformer: validation perplexity at 1 h and 1 day for analog projections and fully analog
-    (gain-cell attention), with the digital perplexity as a line."""
-    plt = _plt()
-    res = tiny_transformer(
-        quick=ctx.quick, seed=ctx.seed, progress=ctx.progress, checkpoint_dir=ctx.checkpoint_dir
-    )
-    f, det = res["figures"], res["details"]
+def plot_transformer(f: dict, det: dict):
+    """Validation perplexity at 1 h and 1 day for analog projections and fully analog (gain-cell attention), with
+    the digital perplexity and the target as lines (`tiny_transformer`'s figures and details)."""
+    plt = pyplot()
     labels = list(f["analog_full_ppl"])
     secs = [TIMES[t] for t in labels]
     fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -104,16 +100,20 @@ def transformer_section(ctx: Context) -> SectionResult:
     ax.axhline(1.1 * f["digital_ppl"], color="k", ls=":", lw=1, label="target: digital + 10 %")
     ax.set_xscale("log")
     ax.set_xticks(secs, labels)
-    ax.set_xlabel("time after programming")
-    ax.set_ylabel("validation perplexity (per character)")
     sz = det["sizes"]
-    ax.set_title(
+    title = (
         f"Tiny transformer d={sz['d_model']}, {sz['num_layers']} layers, {det['programmings']} programmings"
     )
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
-    png = ctx.save_figure(fig, "nn_transformer.png")
-    md = f"""
+    ylabel = "validation perplexity (per character)"
+    label_axes(ax, "time after programming", ylabel, title, legend_size=7)
+    return fig
+
+
+def transformer_markdown(f: dict, det: dict, png: str, quick: bool) -> str:
+    """The transformer section's text from `tiny_transformer`'s figures and details and the saved plot."""
+    labels = list(f["analog_full_ppl"])
+    sz = det["sizes"]
+    return f"""
 A decoder-only, pre-norm character transformer (d_model {sz["d_model"]}, {sz["num_heads"]} heads, {sz["num_layers"]}
 layers, context {sz["seq"]}) trained on {det["train_bytes"]} bytes of standard-library source ({", ".join(det["train_files"])})
 and validated on {det["val_bytes"]} bytes of other modules ({", ".join(det["val_files"])}). Analog models are
@@ -132,8 +132,19 @@ arrays (4-bit Q, 3-bit K/V in one 8-level cell each, 5-bit output, write noise, 
 | fully analog | {" | ".join(f"{f['analog_full_ppl'][t]:.3f}" for t in labels)} |
 
 Fully analog / digital perplexity at 1 day: **{det["ratio_full_vs_digital_1d"]:.3f}** (target ≤ 1.10).
-Reproduce with `python examples/tiny_transformer.py{" --quick" if ctx.quick else ""}`.
+Reproduce with `python examples/tiny_transformer.py{" --quick" if quick else ""}`.
 """
+
+
+def transformer_section(ctx: Context) -> SectionResult:
+    """Tiny character transformer: validation perplexity at 1 h and 1 day for analog projections and fully analog
+    (gain-cell attention), against the digital model."""
+    res = tiny_transformer(
+        quick=ctx.quick, seed=ctx.seed, progress=ctx.progress, checkpoint_dir=ctx.checkpoint_dir
+    )
+    f, det = res["figures"], res["details"]
+    png = ctx.save_figure(plot_transformer(f, det), "nn_transformer.png")
+    md = transformer_markdown(f, det, png, ctx.quick)
     return SectionResult(
         title="Tiny transformer on analog hardware", markdown=md, figures={**f, "details": det}
     )

@@ -1,38 +1,27 @@
-"""Report section for :mod:`analogsim.roadmap`: the paper's framework reproduced, Fig. 7, the cost projection and
-the revolutionary (analog) scenario."""
+"""Report section for `analogsim.roadmap`: the paper's framework reproduced, Fig. 7, the cost projection and the
+revolutionary (analog) scenario."""
 
 from __future__ import annotations
 
 from analogsim import roadmap
 
-from .core import Context, SectionResult
+from .context import Context, SectionResult, label_axes, pyplot
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def roadmap_section(ctx: Context) -> SectionResult:
-    plt = _plt()
-    ctx.progress("roadmap: framework, Fig. 7, projection, revolutionary scenario")
-    s = roadmap.summary(quick=ctx.quick)
-    fig7 = s["fig7"]
+def plot_fig7(fig7: dict):
+    """Expected time to train against the number of GPUs, baseline and optimized systems (the paper's Fig. 7)."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, c in fig7["curves"].items():
         ax.loglog(fig7["n_gpus"], c["wall_days"], "o-" if "baseline" in name else "s--", label=name)
-    ax.set_xlabel("GPUs")
-    ax.set_ylabel("expected time to train (days)")
-    ax.set_title(f"{fig7['n_params'] / 1e12:.1f}T parameters, Table 3 systems (cf. the paper's Fig. 7)")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, which="both")
-    fig7_png = ctx.save_figure(fig, "roadmap_fig7.png")
+    title = f"{fig7['n_params'] / 1e12:.1f}T parameters, Table 3 systems (cf. the paper's Fig. 7)"
+    label_axes(ax, "GPUs", "expected time to train (days)", title, legend_size=8, which="both")
+    return fig
 
-    proj = s["projection"]
+
+def plot_projection(proj: dict):
+    """Cost of the largest run by year for the Table 1 scenarios, on GPUs and on analog PCM."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, vals in proj["scenarios"].items():
         line = ax.semilogy(proj["years"], vals, "o-", label=f"{name} (GPUs)")[0]
@@ -44,18 +33,18 @@ def roadmap_section(ctx: Context) -> SectionResult:
             label=f"{name} (analog PCM, energy-proportional)",
         )
     ax.axhline(19e9, color="k", lw=1, ls=":", label="paper: $19B in 2028")
-    ax.set_xlabel("year")
-    ax.set_ylabel("cost of the largest run (USD)")
-    ax.set_title(
+    title = (
         f"Table 1 scenarios (parameters x{proj['param_growth_per_year']:.2f}/year, "
-        f"GPUs x{proj['gpu_perf_growth_per_year']:.2f}/year)",
-        fontsize=10,
+        f"GPUs x{proj['gpu_perf_growth_per_year']:.2f}/year)"
     )
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3, which="both")
-    proj_png = ctx.save_figure(fig, "roadmap_projection.png")
+    ylabel = "cost of the largest run (USD)"
+    label_axes(ax, "year", ylabel, title, title_size=10, legend_size=7, which="both")
+    return fig
 
-    rev = s["revolutionary"]
+
+def plot_revolutionary(rev: dict):
+    """Energy by component of the revolutionary scenario: the GPU run, PCM and ReRAM (with the digital remainder)."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     labels = ["GPU (all FLOPs)", "PCM (HERMES)", "ReRAM (NeuRRAM-like)"]
     parts = ["digital (GPU)", "dac", "array", "adc", "digital", "periphery", "data_movement", "weight_update"]
@@ -74,22 +63,27 @@ def roadmap_section(ctx: Context) -> SectionResult:
             ax.bar(labels, [v / 3.6e9 for v in vals[p]], bottom=bottom, label=p)
             bottom = [b + v / 3.6e9 for b, v in zip(bottom, vals[p], strict=True)]
     ax.set_yscale("log")
-    ax.set_ylabel("energy (MWh)")
-    ax.set_title(f"Revolutionary scenario: {rev['model']}", fontsize=9)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3, axis="y", which="both")
-    rev_png = ctx.save_figure(fig, "roadmap_revolutionary.png")
+    title = f"Revolutionary scenario: {rev['model']}"
+    label_axes(ax, None, "energy (MWh)", title, title_size=9, legend_size=7, which="both", axis="y")
+    return fig
 
-    def esc(text: str) -> str:  # a bare "$" starts inline math in GitHub Markdown
-        return str(text).replace("$", "\\$")
 
+def _esc(text) -> str:
+    """`text` with `$` escaped: a bare `$` starts inline math in GitHub Markdown."""
+    return str(text).replace("$", "\\$")
+
+
+def roadmap_markdown(s: dict, pngs: dict) -> str:
+    """The section's text from `analogsim.roadmap.summary` and the saved plots `pngs` (`fig7`, `projection`,
+    `revolutionary`)."""
+    rev = s["revolutionary"]
     table = "\n".join(
-        f"| {esc(r['claim'])} | {esc(r['paper_value'])} | {esc(r['framework_value'])} | {r['status']} | "
-        f"{esc(r['assumptions'])} |"
+        f"| {_esc(r['claim'])} | {_esc(r['paper_value'])} | {_esc(r['framework_value'])} | {r['status']} | "
+        f"{_esc(r['assumptions'])} |"
         for r in s["reproduction"]
     )
     pcm, rram = rev["pcm_hermes"], rev["reram_neurram"]
-    md = f"""
+    return f"""
 The analytical framework of Faraboschi et al., *Reducing the Barriers to Entry for Foundation Model Training*
 (HPE, arXiv:2404.08811), with its Table 3 defaults (`analogsim.roadmap`): compute `C = 6 P T = 120 P^2`
 (MoE: `/K`), GPU-hours at 150 TFLOP/s and \\$2.5 each, MTTI from the GPU (950k h) and CPU (1.5M h) MTBFs with 4 GPUs
@@ -106,10 +100,10 @@ the Amdahl unit and the projection's growth law are standard models chosen by us
 ### Time to train vs GPUs (Fig. 7)
 Optimized over baseline at 50k GPUs: **{s["saving_at_50k_gpus"]:.2f}x** (MTTI {s["mtti_hours_50k_gpus"]:.1f} h).
 
-![Fig. 7]({fig7_png})
+![Fig. 7]({pngs["fig7"]})
 
 ### Cost of the largest run by year (Table 1 scenarios)
-![projection]({proj_png})
+![projection]({pngs["projection"]})
 
 ### The revolutionary scenario: matrix products on analog IMC
 The same run (1.8T parameters, 8 experts) with 95 % of its FLOPs as 12288x12288 analog MVMs priced by
@@ -121,6 +115,17 @@ totals: the digital remainder, not the ADCs, bounds the saving (Amdahl for energ
 analog system costs as much per joule as a GPU system (the dashed projection lines); device endurance and
 gradient precision for analog training are not priced.
 
-![revolutionary]({rev_png})
+![revolutionary]({pngs["revolutionary"]})
 """
-    return SectionResult(title="LLM training cost roadmap", markdown=md, figures=s)
+
+
+def roadmap_section(ctx: Context) -> SectionResult:
+    """The roadmap framework's reproduction table, Fig. 7, the cost projection and the revolutionary scenario."""
+    ctx.progress("roadmap: framework, Fig. 7, projection, revolutionary scenario")
+    s = roadmap.summary(quick=ctx.quick)
+    pngs = {
+        "fig7": ctx.save_figure(plot_fig7(s["fig7"]), "roadmap_fig7.png"),
+        "projection": ctx.save_figure(plot_projection(s["projection"]), "roadmap_projection.png"),
+        "revolutionary": ctx.save_figure(plot_revolutionary(s["revolutionary"]), "roadmap_revolutionary.png"),
+    }
+    return SectionResult(title="LLM training cost roadmap", markdown=roadmap_markdown(s, pngs), figures=s)
