@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from analogsim import ADC, DAC, CrossbarConfig, ReadNoise
-from analogsim.devices import PCM
 
 
 def pcm_8bit(
@@ -13,15 +12,16 @@ def pcm_8bit(
     read_noise_kind: str = "additive",
     adc_noise_std: float | None = None,
 ) -> CrossbarConfig:
-    """PCM crossbars with 8-bit converters: IBM aihwkit's statistical PCM model (`analogsim.devices.PCM`), an 8-bit
-    DAC, an 8-bit ADC (bound 12, aihwkit's default `out_bound`), 512 x 512 tiles and per-column weight scaling.
+    """`analogsim.CrossbarConfig.pcm_8bit` (IBM aihwkit's statistical PCM model, 8-bit DAC, 8-bit ADC with bound 12,
+    512 x 512 tiles, per-column weight scaling) with the read noise given as a std and a kind, as the lab's
+    workloads, benchmark and report sections use it.
 
     Swap the device with `eqx.tree_at(lambda c: c.device, cfg, ReRAM())` to compare devices behind the same
     converters.
 
     **Arguments:**
 
-    - `drift_compensation`: global drift compensation (one digital scale per array from an all-ones reference read).
+    - `drift_compensation`: global drift compensation (see `analogsim.CrossbarConfig`).
     - `read_noise_std`: per-MVM weight read noise (`analogsim.ReadNoise`), in units of the conductance range;
         `None` for none.
     - `read_noise_kind`: `"additive"` (the same std for every weight) or `"proportional"` (variance grows with
@@ -35,14 +35,10 @@ def pcm_8bit(
     """
     # Built either way, so that a wrong `read_noise_kind` is refused even without read noise.
     noise = ReadNoise(0.0 if read_noise_std is None else read_noise_std, kind=read_noise_kind)
-    read_noise = None if read_noise_std is None else noise
-    return CrossbarConfig(
-        device=PCM(),
-        dac=DAC(bits=8),
-        adc=ADC(bits=8, noise_std=adc_noise_std),
-        tile=(512, 512),
-        read_noise=read_noise,
+    return CrossbarConfig.pcm_8bit(
         drift_compensation=drift_compensation,
+        adc_noise_std=adc_noise_std,
+        read_noise=None if read_noise_std is None else noise,
     )
 
 
