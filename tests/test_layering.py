@@ -69,7 +69,7 @@ def violations(root: pathlib.Path) -> list[str]:
 
 
 # Files still being moved to public names; each is removed from this list by the change that fixes it.
-_PENDING = ("examples/crossbar_drift.py", "tests/analogsim/test_random.py", "tests/ebm/test_sampling.py", "tests/hnn/test_solve.py")
+_PENDING = ("examples/crossbar_drift.py", "tests/analogsim/test_random.py", "tests/hnn/test_solve.py")
 
 
 def test_the_project_keeps_the_layering_rule():
