@@ -40,6 +40,7 @@ from ._models import (
     RBM as RBM,
     AbstractEBM as AbstractEBM,
     AbstractFullyVisibleEBM as AbstractFullyVisibleEBM,
+    AbstractNonPairwiseEBM as AbstractNonPairwiseEBM,
     Annealing as Annealing,
     BoltzmannMachine as BoltzmannMachine,
     Enumeration as Enumeration,

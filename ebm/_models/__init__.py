@@ -3,6 +3,7 @@
 from .base import (
     AbstractEBM as AbstractEBM,
     AbstractFullyVisibleEBM as AbstractFullyVisibleEBM,
+    AbstractNonPairwiseEBM as AbstractNonPairwiseEBM,
     Annealing as Annealing,
     Enumeration as Enumeration,
 )

@@ -174,6 +174,32 @@ class AbstractFullyVisibleEBM(AbstractEBM):
         )
 
 
+class AbstractNonPairwiseEBM(AbstractEBM):
+    """A model whose local fields are not linear in the state (higher-order or non-multilinear energies): it has no
+    crossbar mapping, so the p-bit sampler and its pricing refuse it with a `ValueError`."""
+
+    def _refuse(self) -> ValueError:
+        return ValueError(
+            "the p-bit sampler maps pairwise models (RBM, BoltzmannMachine, Hopfield), got "
+            f"{type(self).__name__}"
+        )
+
+    def coupling_matrices(self) -> tuple[Float[Array, "out in"], ...]:
+        """Raises `ValueError`: not pairwise."""
+        raise self._refuse()
+
+    @property
+    def block_matrices(self) -> tuple[int, ...]:
+        """Raises `ValueError`: not pairwise."""
+        raise self._refuse()
+
+    def crossbar_fields(
+        self, mvm: MatVec, x: Float[Array, "chains n"], c: int, block: tuple[int, ...]
+    ) -> Float[Array, "chains b"]:
+        """Raises `ValueError`: not pairwise."""
+        raise self._refuse()
+
+
 # -- shared implementations, called by the concrete models ---------------------------------------------------------
 
 
@@ -200,11 +226,3 @@ def pairwise_crossbar_fields(
     idx = np.asarray(block)
     h = mvm(0, x)[:, idx] + bias[idx]
     return 2.0 * h if spin else h
-
-
-def not_pairwise(model: AbstractEBM) -> ValueError:
-    """The error for mapping a non-pairwise model onto crossbars."""
-    return ValueError(
-        "the p-bit sampler maps pairwise models (RBM, BoltzmannMachine, Hopfield), got "
-        f"{type(model).__name__}"
-    )

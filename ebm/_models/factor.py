@@ -13,9 +13,8 @@ import hnn
 from .._colour import colour_blocks, greedy_colouring
 from .base import (
     AbstractFullyVisibleEBM,
-    MatVec,
+    AbstractNonPairwiseEBM,
     grad_field,
-    not_pairwise,
     vmapped_fields_t,
 )
 
@@ -39,7 +38,7 @@ def _factor_graph_edges(clauses: np.ndarray) -> np.ndarray:
     return np.array(edges).reshape(-1, 2)
 
 
-class FactorBoltzmannMachine(AbstractFullyVisibleEBM):
+class FactorBoltzmannMachine(AbstractFullyVisibleEBM, AbstractNonPairwiseEBM):
     """A higher-order (factor) Boltzmann machine over binary units whose factors are weighted CNF clauses.
 
     `E(x) = sum_c w_c prod_{i in c} (1 - l_i(x)) - b^T x`: clause `c` costs `w_c` when all its literals are
@@ -101,16 +100,3 @@ class FactorBoltzmannMachine(AbstractFullyVisibleEBM):
 
     def fields_t(self, xt: Float[Array, "n chains"], block: tuple[int, ...]) -> Float[Array, "b chains"]:
         return vmapped_fields_t(self, xt, block)
-
-    def coupling_matrices(self) -> tuple[Float[Array, "out in"], ...]:
-        """Not pairwise: raises `ValueError`."""
-        raise not_pairwise(self)
-
-    @property
-    def block_matrices(self) -> tuple[int, ...]:
-        raise not_pairwise(self)
-
-    def crossbar_fields(
-        self, mvm: MatVec, x: Float[Array, "chains n"], c: int, block: tuple[int, ...]
-    ) -> Float[Array, "chains b"]:
-        raise not_pairwise(self)

@@ -11,11 +11,11 @@ from jaxtyping import Array, Float
 
 from .._custom_types import PRNGKeyArray
 from .._validate import concrete
-from .base import AbstractEBM, Annealing, Enumeration, MatVec, grad_field, not_pairwise, vmapped_fields_t
+from .base import AbstractNonPairwiseEBM, Annealing, Enumeration, grad_field, vmapped_fields_t
 from .hopfield import check_patterns
 
 
-class ModernHopfield(AbstractEBM):
+class ModernHopfield(AbstractNonPairwiseEBM):
     """Modern (dense) Hopfield network with the softmax / log-sum-exp energy (Ramsauer et al., "Hopfield networks
     is all you need", ICLR 2021, eq. 2; the exponential dense associative memory of Demircigil et al., J. Stat.
     Phys. 168, 288, 2017):
@@ -87,19 +87,6 @@ class ModernHopfield(AbstractEBM):
     def annealing(self, base_visible_mean: Float[Array, " n"] | None) -> Annealing:
         """Raises `ValueError`: continuous states."""
         raise ValueError("ModernHopfield has continuous states; AIS over binary units does not apply")
-
-    def coupling_matrices(self) -> tuple[Float[Array, "out in"], ...]:
-        """Not pairwise: raises `ValueError`."""
-        raise not_pairwise(self)
-
-    @property
-    def block_matrices(self) -> tuple[int, ...]:
-        raise not_pairwise(self)
-
-    def crossbar_fields(
-        self, mvm: MatVec, x: Float[Array, "chains n"], c: int, block: tuple[int, ...]
-    ) -> Float[Array, "chains b"]:
-        raise not_pairwise(self)
 
     def update(self, x: Float[Array, "... n"]) -> Float[Array, "... n"]:
         """One retrieval step `Xi^T softmax(beta Xi x)`."""
