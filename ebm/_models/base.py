@@ -12,6 +12,10 @@ energy, each model says how the algorithms of `ebm` apply to it:
   `annealing(base_visible_mean)` (the path `ais_log_partition` anneals along);
 - the p-bit hardware sampler and its price: `coupling_matrices()` (what is programmed into crossbars),
   `block_matrices` (the matrix each colour block reads) and `crossbar_fields` (the fields from those reads).
+
+Two abstract classes implement what a kind of model has in common: `AbstractFullyVisibleEBM` (no hidden units: the
+training and estimator members) and `AbstractNonPairwiseEBM` (no crossbar mapping). Concrete models implement the
+rest and override nothing concrete.
 """
 
 from __future__ import annotations
