@@ -1,10 +1,16 @@
 """Small energy-based models: samplers, training, likelihoods, hardware sampling cost.
 
+```python
 import ebm, jax.random as jr
 rbm = ebm.RBM.init(64, 20, key=jr.key(0))
 s = ebm.sample(rbm, key=jr.key(1), n_chains=64, n_samples=100)     # block Gibbs, colours from the graph
 ebm.exact_log_partition(rbm)                                       # enumerates the smaller layer
 ebm.ais_log_partition(rbm, key=jr.key(2))                          # AISResult(log_z, stderr, log_weights)
+ebm.pbit_sweep_cost(rbm)                                           # analogsim.cost.Cost of one p-bit sweep
+```
+
+The models form one family (`ebm.AbstractEBM`); what the samplers, estimators, trainer and hardware mapping need
+from a model is an abstract member of that class, so a new model plugs into all of them.
 """
 
 from ._ais import AISResult as AISResult, ais_log_partition as ais_log_partition
@@ -22,21 +28,25 @@ from ._exact import (
 )
 from ._hardware import (
     LITERATURE as LITERATURE,
-    AnalogTech as AnalogTech,
-    analog_pbit_cost as analog_pbit_cost,
-    crossbar_pbit_cost as crossbar_pbit_cost,
+    PBitTech as PBitTech,
+    count_pbit_sweep as count_pbit_sweep,
     digital_cost as digital_cost,
     literature_costs as literature_costs,
-    model_mvms as model_mvms,
+    pbit_bottom_up as pbit_bottom_up,
+    pbit_sweep_cost as pbit_sweep_cost,
+    per_spin_update as per_spin_update,
 )
 from ._models import (
     RBM as RBM,
     AbstractEBM as AbstractEBM,
+    AbstractFullyVisibleEBM as AbstractFullyVisibleEBM,
+    AbstractNonPairwiseEBM as AbstractNonPairwiseEBM,
+    Annealing as Annealing,
     BoltzmannMachine as BoltzmannMachine,
+    Enumeration as Enumeration,
     FactorBoltzmannMachine as FactorBoltzmannMachine,
     Hopfield as Hopfield,
     ModernHopfield as ModernHopfield,
-    check_states as check_states,
 )
 from ._pbit import (
     PBitMachine as PBitMachine,
@@ -56,10 +66,10 @@ from ._sampling import (
     sweep_t as sweep_t,
 )
 from ._train import (
-    StepInfo as StepInfo,
     Trainer as Trainer,
+    TrainResult as TrainResult,
     TrainState as TrainState,
-    load_checkpoint as load_checkpoint,
+    TrainStepInfo as TrainStepInfo,
     log_likelihood as log_likelihood,
-    save_checkpoint as save_checkpoint,
 )
+from ._validate import check_states as check_states

@@ -14,11 +14,11 @@ import numpy as np
 
 
 def greedy_colouring(n: int, edges: np.ndarray) -> np.ndarray:
-    """A proper colouring of the graph with ``n`` nodes and undirected ``edges`` (m, 2), by DSatur (Brelaz 1979:
+    """A proper colouring of the graph with `n` nodes and undirected `edges` (m, 2), by DSatur (Brelaz 1979:
     colour next the node whose neighbours already use the most distinct colours, ties broken by degree then index).
 
-    DSatur is exact on bipartite graphs (a 2-D lattice with even side, an RBM) and uses at most ``max_degree + 1``
-    colours on any graph. Returns an int array (n,) of colours ``0 .. n_colours - 1``.
+    DSatur is exact on bipartite graphs (a 2-D lattice with even side, an RBM) and uses at most `max_degree + 1`
+    colours on any graph. Returns an int array (n,) of colours `0 .. n_colours - 1`.
     """
     edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
     adj: list[set[int]] = [set() for _ in range(n)]

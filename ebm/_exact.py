@@ -7,7 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from ._models import RBM, AbstractEBM, ModernHopfield, check_states
+from ._models import AbstractEBM, Enumeration
+from ._validate import check_states
 
 MAX_ENUMERATION_BITS = 24
 """The largest number of units enumerated (2**24 = 16.8M states, a few seconds on a laptop CPU)."""
@@ -16,7 +17,7 @@ _CHUNK_BITS = 16
 
 
 def all_states(n: int, *, spin: bool = False) -> Float[Array, "2**n n"]:
-    """Every state of ``n`` units, row ``k`` is the binary expansion of ``k`` (most significant unit first)."""
+    """Every state of `n` units, row `k` is the binary expansion of `k` (most significant unit first)."""
     if n > MAX_ENUMERATION_BITS:
         raise ValueError(f"refusing to enumerate 2**{n} states (at most 2**{MAX_ENUMERATION_BITS})")
     k = np.arange(2**n, dtype=np.int64)[:, None]
@@ -25,7 +26,7 @@ def all_states(n: int, *, spin: bool = False) -> Float[Array, "2**n n"]:
 
 
 def _enum_lse(fn, n: int, spin: bool) -> jax.Array:
-    """``logsumexp_x fn(x)`` over all 2**n states, in chunks of 2**16 (memory bounded)."""
+    """`logsumexp_x fn(x)` over all 2**n states, in chunks of 2**16 (memory bounded)."""
     lo_bits = min(n, _CHUNK_BITS)
     hi_bits = n - lo_bits
     low = all_states(lo_bits, spin=spin)
@@ -44,48 +45,35 @@ def _enum_lse(fn, n: int, spin: bool) -> jax.Array:
     return jax.nn.logsumexp(parts)
 
 
-def _enumeration_plan(model: AbstractEBM) -> tuple[str, int]:
-    if isinstance(model, ModernHopfield):
-        raise ValueError("ModernHopfield has continuous states; its partition function is not a finite sum")
-    if isinstance(model, RBM):
-        nv, nh = model.n_visible, model.n_hidden
-        side, n = ("hidden", nh) if nh <= nv else ("visible", nv)
-    else:
-        side, n = "all", model.n_units
-    if n > MAX_ENUMERATION_BITS:
-        what = (
-            f"the smaller RBM layer has {n} units" if isinstance(model, RBM) else f"the model has {n} units"
-        )
+def _plan(model: AbstractEBM, beta=1.0) -> Enumeration:
+    """The model's enumeration, refused above `MAX_ENUMERATION_BITS` units."""
+    plan = model.enumeration(beta)
+    if plan.n_bits > MAX_ENUMERATION_BITS:
         raise ValueError(
-            f"cannot enumerate: {what}, more than the {MAX_ENUMERATION_BITS} allowed (2**{n} states); "
-            "use ebm.ais_log_partition instead"
+            f"cannot enumerate: {plan.what} has {plan.n_bits} units, more than the {MAX_ENUMERATION_BITS} allowed "
+            f"(2**{plan.n_bits} states); use ebm.ais_log_partition instead"
         )
-    return side, n
+    return plan
 
 
 def exact_log_partition(model: AbstractEBM, *, beta: float = 1.0) -> Float[Array, ""]:
-    """``log Z(beta) = log sum_x exp(-beta E(x))`` by enumeration.
+    """`log Z(beta) = log sum_x exp(-beta E(x))` by enumeration.
 
-    For an RBM the smaller layer is enumerated and the other summed out analytically (``log Z = logsumexp_h
-    -F(h)``), so a 64x20 RBM costs 2**20 terms. Raises ``ValueError`` when more than ``MAX_ENUMERATION_BITS`` units
-    would have to be enumerated. Differentiable with respect to the model parameters.
+    The model says which units are enumerated (`AbstractEBM.enumeration`): all of them, or for an RBM the smaller
+    layer with the other summed out analytically (`log Z = logsumexp_h -F(h)`), so a 64x20 RBM costs 2**20 terms.
+    Raises `ValueError` when more than `MAX_ENUMERATION_BITS` units would have to be enumerated. Differentiable with
+    respect to the model parameters.
     """
-    side, n = _enumeration_plan(model)
-    if isinstance(model, RBM):
-        scaled = RBM(W=beta * model.W, a=beta * model.a, b=beta * model.b)
-        if side == "hidden":
-            return _enum_lse(lambda h: -scaled.hidden_free_energy(h), n, False)
-        return _enum_lse(lambda v: -scaled.free_energy(v), n, False)
-    return _enum_lse(lambda x: -beta * model.energy(x), n, model.spin)
+    plan = _plan(model, beta)
+    return _enum_lse(plan.log_weight, plan.n_bits, plan.spin)
 
 
 def exact_probabilities(
     model: AbstractEBM, *, beta: float = 1.0, visible: bool = False
 ) -> Float[Array, " states"]:
-    """Probabilities of all states in :func:`all_states` order: of the joint state, or with ``visible=True`` of the
-    visible marginal ``p(v)`` (RBMs). At most 2**20 states (this returns the full table)."""
-    if isinstance(model, ModernHopfield):
-        raise ValueError("ModernHopfield has continuous states; it has no probability table")
+    """Probabilities of all states in `ebm.all_states` order: of the joint state, or with `visible=True` of the
+    visible marginal `p(v)` (RBMs). At most 2**20 states (this returns the full table)."""
+    model.enumeration(beta)  # raises for models without a finite state space
     n = model.n_visible if visible else model.n_units
     if n > 20:
         raise ValueError(f"exact_probabilities returns a table of 2**{n} entries; at most 2**20 allowed")
@@ -95,14 +83,14 @@ def exact_probabilities(
 
 
 def state_index(x: Float[Array, "... n"], *, spin: bool = False) -> jax.Array:
-    """Index of each state in :func:`all_states` order."""
+    """Index of each state in `ebm.all_states` order."""
     bits = (x > 0) if spin else (x > 0.5)
     n = x.shape[-1]
     return jnp.sum(bits.astype(jnp.int32) << jnp.arange(n - 1, -1, -1, dtype=jnp.int32), axis=-1)
 
 
 def empirical_distribution(samples: Float[Array, "... n"], *, spin: bool = False) -> Float[Array, " states"]:
-    """Histogram of the states in ``samples`` (any leading axes), normalized, in :func:`all_states` order."""
+    """Histogram of the states in `samples` (any leading axes), normalized, in `ebm.all_states` order."""
     n = samples.shape[-1]
     if n > 20:
         raise ValueError(f"empirical_distribution builds a table of 2**{n} entries; at most 2**20 allowed")
@@ -112,12 +100,12 @@ def empirical_distribution(samples: Float[Array, "... n"], *, spin: bool = False
 
 
 def total_variation(p: Float[Array, " k"], q: Float[Array, " k"]) -> Float[Array, ""]:
-    """``TV(p, q) = 1/2 sum |p - q|``."""
+    """`TV(p, q) = 1/2 sum |p - q|`."""
     return 0.5 * jnp.sum(jnp.abs(jnp.asarray(p) - jnp.asarray(q)))
 
 
 def exact_log_likelihood(model: AbstractEBM, data: Float[Array, "batch nv"]) -> Float[Array, ""]:
-    """Average exact log-likelihood ``mean_v [-F(v)] - log Z`` of visible data (nats per example)."""
+    """Average exact log-likelihood `mean_v [-F(v)] - log Z` of visible data (nats per example)."""
     data = check_states(model, data, name="data", units=model.n_visible)
     return -jnp.mean(jax.vmap(model.free_energy)(data.reshape(-1, model.n_visible))) - exact_log_partition(
         model
@@ -125,9 +113,9 @@ def exact_log_likelihood(model: AbstractEBM, data: Float[Array, "batch nv"]) -> 
 
 
 def can_enumerate(model: AbstractEBM) -> bool:
-    """Whether :func:`exact_log_partition` accepts the model."""
+    """Whether `ebm.exact_log_partition` accepts the model."""
     try:
-        _enumeration_plan(model)
+        _plan(model)
     except ValueError:
         return False
     return True

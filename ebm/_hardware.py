@@ -1,20 +1,30 @@
-"""Hardware cost of sampling: energy and time per spin update on the measured digital run, on p-bit machines from
-the literature, and on the analog-crossbar p-bit sampler.
+"""Hardware cost of sampling, as `analogsim.cost.Cost` objects: energy and time per spin update on the measured
+digital run, on p-bit machines from the literature, and on the analog-crossbar p-bit sampler.
 
-The analog sampler is priced two ways: :func:`crossbar_pbit_cost` counts the array reads with ``analogsim.cost``
-(DAC, cell reads, ADC and periphery from its technology tables, PCM calibrated to IBM HERMES by default) and adds
-the p-bit and state-I/O energy of :class:`AnalogTech`; :func:`analog_pbit_cost` is the simpler bottom-up model of
-:class:`AnalogTech` alone (no periphery), a lower bound. Entries marked ``assumed`` are engineering assumptions,
-not published measurements: change them with ``dataclasses.replace``.
+The crossbar sampler is priced by `analogsim.cost`: `count_pbit_sweep` counts the array reads of one sweep (one MVM
+per colour block, `analogsim.cost.count_mvm`), a `analogsim.cost.Technology` prices them (`analogsim.cost.pcm_hermes`
+by default: calibrated to IBM HERMES, periphery included; `pbit_bottom_up`: a bottom-up table without periphery, a
+lower bound), and `pbit_sweep_cost` adds the p-bit comparators and the state I/O of a `PBitTech`. Numbers marked
+"assumed" are engineering assumptions, not published measurements: change them with `eqx.tree_at`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+import equinox as eqx
+import jax
+
+import analogsim as asim
+from analogsim import cost
+
+from ._models import AbstractEBM
+
 
 @dataclasses.dataclass(frozen=True)
 class Figure:
+    """A published (or assumed) number with its unit and source."""
+
     value: float
     unit: str
     source: str
@@ -57,131 +67,162 @@ LITERATURE = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class AnalogTech:
-    """Technology table for the analog-crossbar p-bit sampler (energies in joules, times in seconds).
+class PBitTech(eqx.Module):
+    """Energy of the p-bit side of the crossbar sampler: what `analogsim.cost` does not count."""
 
-    Attributes:
-        adc_fom_j_per_step: Walden figure of merit of the column ADC: 10 fJ per conversion step, the efficient
-            SAR range of B. Murmann's "ADC Performance Survey 1997-2024" (github.com/bmurmann/ADC-survey).
-        adc_bits: ADC resolution (energy per conversion = FOM * 2**bits).
-        dac_j: energy per row drive (DAC + driver), 50 fJ: assumed, of the order of an 8-bit current-steering DAC
-            cell at low speed.
-        v_read: read voltage across a cell, 0.2 V (PCM read voltage used in IBM's HERMES chip: Le Gallo et al.,
-            Nat. Electron. 6, 680 (2023) apply sub-0.3 V reads); assumed here.
-        g_mean_s: mean cell conductance, 12.5 uS (half of the 25 uS g_max of ``analogsim.devices.PCM``).
-        t_read_s: integration time per MVM, 100 ns (assumed; HERMES reports ~130 ns per 256x256 MVM).
-        pbit_j: comparator + random source per p-bit update: the digital CMOS p-bit (LFSR + LUT + comparator)
-            of Singh et al. 2024 is ~100 fJ per update; assumed 100 fJ.
-        io_j_per_bit: moving one state bit between the array periphery and the p-bit registers, 10 fJ (assumed:
-            on-chip wire at ~1 pJ per byte per mm over a few hundred um).
-    """
-
-    adc_fom_j_per_step: float = 10e-15
-    adc_bits: int = 8
-    dac_j: float = 50e-15
-    v_read: float = 0.2
-    g_mean_s: float = 12.5e-6
-    t_read_s: float = 100e-9
-    pbit_j: float = 100e-15
-    io_j_per_bit: float = 10e-15
+    e_pbit_fj: float = 100.0
+    """Comparator + random source per p-bit update (fJ). Assumed 100 fJ: the digital CMOS p-bit (LFSR + LUT +
+    comparator) of Singh et al., Nat. Commun. 15, 2685 (2024) is about 100 fJ per update."""
+    e_io_fj_per_bit: float = 10.0
+    """Moving one state bit between the array periphery and the p-bit registers (fJ). Assumed 10 fJ: on-chip wire at
+    ~1 pJ per byte per mm over a few hundred um. Each update moves 2 bits (read into the DACs, written back)."""
 
 
-def analog_pbit_cost(mvms: list[tuple[int, int]], n_units: int, tech: AnalogTech | None = None) -> dict:
-    """Energy and time per spin update of the crossbar p-bit sampler for a sweep made of the array reads ``mvms``
-    (a list of ``(n_in, n_out)`` per colour block, in sequence) that updates ``n_units`` units.
+def pbit_bottom_up() -> cost.Technology:
+    """A bottom-up `analogsim.cost.Technology` for the crossbar p-bit sampler: DAC drives, cell reads and column
+    ADCs only (no digital rescale, no periphery), so a lower bound. One MVM takes a 100 ns read period (127 PWM
+    slots of 0.5 ns, then a 36.5 ns conversion; HERMES takes ~133 ns per 256x256 MVM)."""
+    return cost.Technology(
+        name="p-bit crossbar (bottom-up, no periphery)",
+        input_encoding="pwm",
+        ref_dac_bits=8,
+        ref_adc_bits=8,
+        e_dac_pj=0.05,
+        e_cell_read_fj=25.0,
+        adc=cost.ADCModel("walden", fom=10.0, f_corner_hz=100e6),
+        e_add_pj=0.0,
+        e_mul_pj=0.0,
+        e_cell_write_fj=0.0,
+        e_periphery_pj=0.0,
+        t_slot_s=0.5e-9,
+        t_adc_s=36.5e-9,
+        t_add_s=0.0,
+        t_write_row_s=0.0,
+        sources=(
+            (
+                "e_dac_pj",
+                "assumed 50 fJ per row drive, of the order of an 8-bit current-steering DAC cell at low speed",
+            ),
+            (
+                "e_cell_read_fj",
+                "V^2 G t = (0.2 V)^2 x 12.5 uS x 100 ns = 50 fJ per weight, 25 fJ per cell of its differential pair: "
+                "sub-0.3 V reads as in HERMES (Le Gallo et al., Nat. Electron. 6, 680, 2023), mean conductance half "
+                "the 25 uS g_max of analogsim.devices.PCM, the whole read period",
+            ),
+            (
+                "adc",
+                "Walden 10 fJ/step, the efficient SAR range of B. Murmann's ADC Performance Survey 1997-2024",
+            ),
+            ("e_add_pj", "0: the bottom-up model leaves out digital work"),
+            ("e_mul_pj", "0: the bottom-up model leaves out digital work"),
+            ("e_cell_write_fj", "0: the couplings are programmed once, not per sweep"),
+            ("e_periphery_pj", "0: no periphery (see analogsim.cost.pcm_hermes for a calibrated total)"),
+            ("t_slot_s", "assumed; with t_adc_s the 100 ns read period assumed per MVM"),
+            ("t_adc_s", "assumed; with the 63.5 ns input window the 100 ns read period assumed per MVM"),
+            ("t_add_s", "0: one input tile per block, no adder tree"),
+            ("t_write_row_s", "0: no run-time writes"),
+        ),
+    )
 
-    Per MVM: ``n_in`` DAC drives, ``n_in * n_out`` cell reads (``V^2 G t`` each), ``n_out`` ADC conversions; per
-    sweep ``n_units`` p-bit updates and ``2 n_units`` state bits moved (read into the DACs, written back). The sweep
-    takes one read period per MVM (blocks in sequence)."""
-    tech = tech or AnalogTech()
-    if not mvms or n_units < 1:
-        raise ValueError(f"need at least one MVM and one unit, got mvms={mvms}, n_units={n_units}")
-    e_cell = tech.v_read**2 * tech.g_mean_s * tech.t_read_s
-    e_adc = tech.adc_fom_j_per_step * 2**tech.adc_bits
-    parts = {
-        "dac": sum(i for i, _ in mvms) * tech.dac_j,
-        "array": sum(i * o for i, o in mvms) * e_cell,
-        "adc": sum(o for _, o in mvms) * e_adc,
-        "pbit": n_units * tech.pbit_j,
-        "io": n_units * 2 * tech.io_j_per_bit,
-    }
-    return {
-        "energy_per_update_j": sum(parts.values()) / n_units,
-        "time_per_update_s": len(mvms) * tech.t_read_s / n_units,
-        "breakdown_j_per_sweep": parts,
-    }
+
+def _default_config() -> asim.CrossbarConfig:
+    return asim.CrossbarConfig(dac=asim.DAC(bits=8), adc=asim.ADC(bits=8), tile=(256, 256))
 
 
-def crossbar_pbit_cost(
-    mvms: list[tuple[int, int]],
-    n_units: int,
-    *,
-    config=None,
-    technology=None,
-    tech: AnalogTech | None = None,
-) -> dict:
-    """Energy and time per spin update of the crossbar p-bit sampler priced by ``analogsim.cost``.
-
-    Each array read ``(n_in, n_out)`` of one sweep is counted with :func:`analogsim.cost.count_mvm` on ``config``
-    (default: 8-bit DAC and ADC, 256x256 tiles) and priced with ``technology`` (default
-    :func:`analogsim.cost.pcm_hermes`); the blocks run in sequence, so a sweep takes the sum of their latencies. The
-    ``n_units`` p-bit updates and ``2 n_units`` state bits moved are priced with ``tech`` (:class:`AnalogTech`).
-    """
-    from analogsim import ADC, DAC, CrossbarConfig, cost
-
-    if not mvms or n_units < 1:
-        raise ValueError(f"need at least one MVM and one unit, got mvms={mvms}, n_units={n_units}")
-    tech = tech or AnalogTech()
-    config = config or CrossbarConfig(dac=DAC(bits=8), adc=ADC(bits=8), tile=(256, 256))
-    technology = technology or cost.pcm_hermes()
-    counts = [
-        cost.count_mvm((n_out, n_in), config, batch=1, name=f"block {i}")
-        for i, (n_in, n_out) in enumerate(mvms)
+def count_pbit_sweep(model: AbstractEBM, config: asim.CrossbarConfig | None = None) -> list[cost.MVMCount]:
+    """The array reads of one p-bit sweep of one chain: one MVM per colour block through the coupling matrix that
+    block reads (`AbstractEBM.block_matrices`), counted by `analogsim.cost.count_mvm` on `config` (default: 8-bit
+    DAC and ADC, 256x256 tiles). An RBM reads `W` for its visible block and `W^T` for its hidden block; the other
+    pairwise models read their dense `J` (n, n) once per colour block."""
+    config = _default_config() if config is None else config
+    shapes = [m.shape for m in jax.eval_shape(model.coupling_matrices)]
+    return [
+        cost.count_mvm(tuple(shapes[i]), config, batch=1, name=f"block {c}")
+        for c, i in enumerate(model.block_matrices)
     ]
-    rows, total = cost.price_all(counts, technology)
-    parts = {f"crossbar {k}": float(v) for k, v in total.energy_j.items()}
-    parts["pbit"] = n_units * tech.pbit_j
-    parts["io"] = n_units * 2 * tech.io_j_per_bit
-    return {
-        "energy_per_update_j": sum(parts.values()) / n_units,
-        "time_per_update_s": sum(r.latency_s for r in rows) / n_units,
-        "breakdown_j_per_sweep": parts,
-        "technology": technology.name if hasattr(technology, "name") else str(technology),
-    }
 
 
-def digital_cost(updates_per_s: float, watts: float) -> dict:
-    """Energy and time per spin update of a measured digital run: ``watts / rate`` and ``1 / rate``. ``watts`` is the
-    power drawn while running (measure it, or use the processor's TDP as an upper bound)."""
-    if not updates_per_s > 0 or not watts > 0:
-        raise ValueError(f"updates_per_s and watts must be > 0, got {updates_per_s}, {watts}")
-    return {"energy_per_update_j": watts / updates_per_s, "time_per_update_s": 1.0 / updates_per_s}
+def pbit_sweep_cost(
+    model: AbstractEBM,
+    technology: cost.Technology | None = None,
+    *,
+    config: asim.CrossbarConfig | None = None,
+    pbit: PBitTech | None = None,
+) -> cost.Cost:
+    """Energy and time of one p-bit sweep of one chain of `model` on crossbars.
+
+    **Arguments:**
+
+    - `model`: a pairwise model (`coupling_matrices` defined).
+    - `technology`: prices the array reads (default `analogsim.cost.pcm_hermes()`; `pbit_bottom_up()` for the
+        bottom-up lower bound).
+    - `config`: the crossbar configuration counted (see `count_pbit_sweep`).
+    - `pbit`: the p-bit and state-I/O energies (default `PBitTech()`).
+
+    **Returns:**
+
+    An `analogsim.cost.Cost` whose `energy_j` holds the crossbar components of `analogsim.cost.COMPONENTS` plus
+    `"pbit"` (one update per unit) and `"io"` (two state bits per unit); the blocks run in sequence, so its latency
+    and time are the sums of the blocks'. Divide by the units with `per_spin_update`.
+    """
+    technology = cost.pcm_hermes() if technology is None else technology
+    pbit = PBitTech() if pbit is None else pbit
+    _, total = cost.price_all(count_pbit_sweep(model, config), technology)
+    n = model.n_units
+    energy = dict(total.energy_j)
+    energy["pbit"] = n * float(pbit.e_pbit_fj) * 1e-15
+    energy["io"] = n * 2 * float(pbit.e_io_fj_per_bit) * 1e-15
+    return cost.Cost(
+        name=f"p-bit sweep of a {type(model).__name__} ({technology.name})",
+        energy_j=energy,
+        ops=total.ops,
+        latency_s=total.latency_s,
+        time_s=total.time_s,
+        cell_pulses=total.cell_pulses,
+    )
 
 
-def literature_costs() -> dict:
-    """Energy and time per spin update for the p-bit machines of :data:`LITERATURE`."""
+def per_spin_update(sweep: cost.Cost, n_units: int) -> cost.Cost:
+    """The cost of one spin update: a sweep's energies, operations and times divided over its `n_units` updates
+    (the time is then the machine's time per update, its inverse throughput)."""
+    if isinstance(n_units, bool) or not isinstance(n_units, int) or n_units < 1:
+        raise ValueError(f"n_units must be an int >= 1, got {n_units!r}")
+    return cost.Cost(
+        name=f"{sweep.name}, per spin update",
+        energy_j={k: v / n_units for k, v in sweep.energy_j.items()},
+        ops=sweep.ops / n_units,
+        latency_s=sweep.latency_s / n_units,
+        time_s=sweep.time_s / n_units,
+        cell_pulses=sweep.cell_pulses / n_units,
+    )
+
+
+def _per_update(name: str, component: str, energy_j: float, time_s: float) -> cost.Cost:
+    return cost.Cost(
+        name=name, energy_j={component: energy_j}, ops=0.0, latency_s=time_s, time_s=time_s, cell_pulses=0.0
+    )
+
+
+def digital_cost(
+    updates_per_s: float, power_w: float = cost.CPU_POWER_W, *, name: str = "digital"
+) -> cost.Cost:
+    """Energy and time per spin update of a measured digital run (CPU or GPU): `power_w / rate` (component
+    `"digital"`) and `1 / rate`. `power_w` is the power drawn while running: by default the assumed CPU package
+    power `analogsim.cost.CPU_POWER_W`; pass a measured figure, or a GPU's board power."""
+    if not updates_per_s > 0 or not power_w > 0:
+        raise ValueError(f"updates_per_s and power_w must be > 0, got {updates_per_s}, {power_w}")
+    return _per_update(name, "digital", power_w / updates_per_s, 1.0 / updates_per_s)
+
+
+def literature_costs() -> dict[str, cost.Cost]:
+    """Energy and time per spin update of the p-bit machines of `LITERATURE` (component `"pbit"`)."""
     out = {}
     for name, d in LITERATURE.items():
         if "flips_per_s" in d:
             rate = d["flips_per_s"].value
-            out[name] = {"energy_per_update_j": d["watts"].value / rate, "time_per_update_s": 1.0 / rate}
+            out[name] = _per_update(name, "pbit", d["watts"].value / rate, 1.0 / rate)
         else:
-            out[name] = {
-                "energy_per_update_j": d["energy_per_flip_j"].value,
-                "time_per_update_s": float(1.0 / d["flips_per_s_per_pbit"].value),
-            }
+            out[name] = _per_update(
+                name, "pbit", d["energy_per_flip_j"].value, float(1.0 / d["flips_per_s_per_pbit"].value)
+            )
     return out
-
-
-def model_mvms(model) -> tuple[list[tuple[int, int]], int]:
-    """The array reads ``[(n_in, n_out), ...]`` of one p-bit sweep of ``model`` (see :mod:`ebm._pbit`) and its
-    number of units: RBM: ``W^T`` for the hidden block and ``W`` for the visible block; otherwise the dense
-    ``J`` (n, n) read once per colour block."""
-    from ._models import RBM
-
-    if isinstance(model, RBM):
-        nv, nh = model.n_visible, model.n_hidden
-        return [(nh, nv), (nv, nh)], nv + nh
-    n = model.n_units
-    return [(n, n)] * len(model.blocks), n

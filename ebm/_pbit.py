@@ -1,16 +1,17 @@
-"""A p-bit / analog sampler: local fields from an ``analogsim`` crossbar, stochastic neurons as noisy comparators.
+"""A p-bit / analog sampler: local fields from an `analogsim` crossbar, stochastic neurons as noisy comparators.
 
 Hardware model (Camsari et al., "Stochastic p-bits for invertible logic", PRX 7, 031014, 2017; Aadit et al.,
 Nat. Electron. 5, 460, 2022): the couplings are programmed once into crossbar arrays; for each colour block the
-current state drives the array's rows, the columns return the local fields ``J x`` (through the DAC, the device
+current state drives the array's rows, the columns return the local fields `J x` (through the DAC, the device
 conductances with their programming/read noise and drift, and the ADC), biases are added digitally, and each
-p-bit compares ``sigmoid(beta * delta_i)`` with a uniform random number. The comparator itself is noisy: its
-input-referred noise ``comparator_noise_std`` (Gaussian, in the units of the field ``delta``) is added to the
-field before the comparison.
+p-bit compares `sigmoid(beta * delta_i)` with a uniform random number. The comparator itself is noisy: its
+input-referred noise `comparator_noise_std` (Gaussian, in the units of the field `delta`) is added to the
+field before the comparison. Which matrices are programmed and how each colour block's fields are read from them
+is the model's (`AbstractEBM.coupling_matrices`, `block_matrices`, `crossbar_fields`).
 
-With ``analogsim.CrossbarConfig.ideal()`` and no comparator noise the fields are exact (to float32 rounding) and
+With `analogsim.CrossbarConfig.ideal()` and no comparator noise the fields are exact (to float32 rounding) and
 the sampler *is* block Gibbs: same update rule, same target distribution. Hardware noise perturbs the fields, so
-the chain's stationary distribution drifts from the model's; :func:`pbit_tv_sweep` measures by how much.
+the chain's stationary distribution drifts from the model's; `ebm.pbit_tv_sweep` measures by how much.
 """
 
 from __future__ import annotations
@@ -26,40 +27,28 @@ import analogsim as asim
 from analogsim import random as _random
 
 from ._custom_types import PRNGKeyArray
-from ._models import RBM, AbstractEBM, BoltzmannMachine, Hopfield, check_states
-from ._sampling import Samples, _check_int, _set_block, random_states
+from ._exact import empirical_distribution, exact_probabilities, total_variation
+from ._models import AbstractEBM
+from ._sampling import Samples, random_states, set_block
+from ._validate import check_schedule, check_states, require_key
 
 
 class PBitMachine(eqx.Module):
-    """A model mapped onto crossbars and p-bits. Build with :func:`pbit_machine`.
-
-    Attributes:
-        model: the target model (RBM, BoltzmannMachine or Hopfield).
-        crossbars: RBM: ``(W as (nv, nh) for the visible fields, W^T as (nh, nv) for the hidden fields)``;
-            otherwise ``(J,)`` with the dense symmetric coupling matrix (n, n).
-        comparator_noise_std: input-referred Gaussian noise of each p-bit comparator, in field units.
-    """
+    """A model mapped onto crossbars and p-bits. Build with `ebm.pbit_machine`."""
 
     model: AbstractEBM
+    """The target model (a pairwise one: RBM, BoltzmannMachine or Hopfield)."""
     crossbars: tuple[asim.Crossbar, ...]
+    """The model's `coupling_matrices()` programmed into crossbars (RBM: `W` for the visible fields and `W^T` for
+    the hidden fields; otherwise the dense symmetric coupling matrix)."""
     comparator_noise_std: Float[Array, ""]
+    """Input-referred Gaussian noise of each p-bit comparator, in field units."""
 
     def fields(
         self, x: Float[Array, "chains n"], c: int, block: tuple[int, ...], key
     ) -> Float[Array, "chains b"]:
-        """The analog fields ``delta`` of block ``c`` for all chains (one crossbar MVM per chain)."""
-        m = self.model
-        if isinstance(m, RBM):
-            nv = m.n_visible
-            if c == 0:
-                return m.a + self.crossbars[0](x[:, nv:], key=key)
-            return m.b + self.crossbars[1](x[:, :nv], key=key)
-        idx = np.asarray(block)
-        # one MVM reads every column; the block's fields are kept (a real array would gate the other columns)
-        Jx = self.crossbars[0](x, key=key)[:, idx]
-        bias = m.bias[idx]
-        h = Jx + bias
-        return 2.0 * h if m.spin else h
+        """The analog fields `delta` of block `c` for all chains (one crossbar MVM per chain)."""
+        return self.model.crossbar_fields(lambda i, u: self.crossbars[i](u, key=key), x, c, block)
 
 
 def pbit_machine(
@@ -70,12 +59,9 @@ def pbit_machine(
     t_seconds: float | None = None,
     comparator_noise_std: float = 0.0,
 ) -> PBitMachine:
-    """Program ``model``'s couplings into crossbars configured by ``config`` (and age them to ``t_seconds`` after
-    programming if given). ``key`` is required when programming, reading or the comparators are stochastic."""
-    if not isinstance(model, (RBM, BoltzmannMachine, Hopfield)):
-        raise ValueError(
-            f"the p-bit sampler maps pairwise models (RBM, BoltzmannMachine, Hopfield), got {type(model).__name__}"
-        )
+    """Program `model`'s couplings into crossbars configured by `config` (and age them to `t_seconds` after
+    programming if given). `key` is required when programming, reading or the comparators are stochastic."""
+    mats = model.coupling_matrices()  # raises for models that are not pairwise
     if not isinstance(config, asim.CrossbarConfig):
         raise ValueError(f"config must be an analogsim.CrossbarConfig, got {type(config).__name__}")
     if comparator_noise_std < 0:
@@ -83,11 +69,6 @@ def pbit_machine(
     needs_key = config.stochastic_program or (t_seconds is not None and config.device.stochastic)
     if needs_key and key is None:
         raise ValueError("this crossbar configuration programs or reads stochastically: pass key=...")
-    mats = (
-        (model.W, model.W.T)
-        if isinstance(model, RBM)
-        else (model.dense_couplings() if isinstance(model, BoltzmannMachine) else model.J,)
-    )
     keys = [None] * len(mats) if key is None else list(jr.split(key, 2 * len(mats)))
     xbs = []
     for i, W in enumerate(mats):
@@ -108,7 +89,7 @@ def pbit_sweep(
         field = machine.fields(x, c, block, k_mvm)
         field = field + machine.comparator_noise_std * _random.normal(k_cmp, field.shape)
         up = _random.uniform(k_u, field.shape) < jax.nn.sigmoid(beta * field)
-        x = _set_block(x, block, jnp.where(up, 1.0, m.low))
+        x = set_block(x, block, jnp.where(up, 1.0, m.low))
     return x
 
 
@@ -140,12 +121,9 @@ def sample_pbit(
     beta: float = 1.0,
     init: Float[Array, "chains n"] | None = None,
 ) -> Samples:
-    """Run ``n_chains`` p-bit chains on the hardware model (same schedule as :func:`ebm.sample`)."""
-    if key is None:
-        raise ValueError("sample_pbit is stochastic: pass key=...")
-    _check_int(n_samples, "n_samples", 1)
-    _check_int(burn_in, "burn_in", 0)
-    _check_int(thin, "thin", 1)
+    """Run `n_chains` p-bit chains on the hardware model (same schedule as `ebm.sample`)."""
+    require_key(key, "sample_pbit")
+    check_schedule(n_samples, burn_in, thin)
     k0, k1 = jr.split(key)
     m = machine.model
     x0 = random_states(m, n_chains, key=k0) if init is None else check_states(m, init, name="init")
@@ -163,10 +141,8 @@ def pbit_tv_sweep(
     burn_in: int = 50,
     visible: bool = False,
 ) -> np.ndarray:
-    """Total-variation distance between the exact distribution of ``model`` (joint, or visible marginal) and the
+    """Total-variation distance between the exact distribution of `model` (joint, or visible marginal) and the
     p-bit sampler's empirical distribution, one figure per crossbar configuration (e.g. a read-noise sweep)."""
-    from ._exact import empirical_distribution, exact_probabilities, total_variation
-
     p = exact_probabilities(model, visible=visible)
     out = []
     for i, cfg in enumerate(configs):

@@ -1,16 +1,16 @@
 """Samplers: chromatic block Gibbs, parallel tempering, batched and sharded chains.
 
-All samplers work on a batch of chains ``x`` (chains, n). One *sweep* resamples every colour block of the model
-once, in order: block ``c`` draws ``x_i ~ p(x_i | rest)`` for all its units at once, which is exact because a colour
+All samplers work on a batch of chains `x` (chains, n). One *sweep* resamples every colour block of the model
+once, in order: block `c` draws `x_i ~ p(x_i | rest)` for all its units at once, which is exact because a colour
 class is an independent set of the interaction graph. Randomness comes from one key per sampler call, folded with the
-sweep number and the block index (``jr.fold_in``), so results are reproducible and independent of how the sweeps are
-grouped. The uniforms use ``analogsim``'s counter-based hash generator (one fused pass, no materialized random
+sweep number and the block index (`jr.fold_in`), so results are reproducible and independent of how the sweeps are
+grouped. The uniforms use `analogsim.random`'s counter-based hash generator (one fused pass, no materialized random
 array), which is what makes a sweep cost about as much as computing the local fields.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import equinox as eqx
 import jax
@@ -22,71 +22,59 @@ from jaxtyping import Array, Float
 from analogsim import random as _random
 
 from ._custom_types import PRNGKeyArray
-from ._models import AbstractEBM, check_states
+from ._validate import check_int, check_schedule, check_states, require_key
+
+if TYPE_CHECKING:  # the models' module imports the samplers (for their annealing paths)
+    from ._models import AbstractEBM
 
 
 class Samples(NamedTuple):
-    """Result of a sampler run.
-
-    Attributes:
-        samples: states (n_samples, chains, n) at the target temperature.
-        final: the final chain state (chains, n) for ``sample``, or (n_temps, chains, n) for parallel tempering
-            (pass it back as ``init`` to continue).
-        swap_rate: parallel tempering only: acceptance rate of swaps between neighbouring temperatures (T-1,);
-            an empty array for plain Gibbs.
-    """
+    """Result of a sampler run."""
 
     samples: Float[Array, "s chains n"]
+    """States (n_samples, chains, n) at the target temperature."""
     final: Float[Array, ...]
+    """The final chain state (chains, n) for `sample`, or (n_temps, chains, n) for parallel tempering (pass it back
+    as `init` to continue)."""
     swap_rate: Float[Array, " t"]
-
-
-def _require_key(key, what: str):
-    if key is None:
-        raise ValueError(f"{what} is stochastic: pass key=...")
-
-
-def _check_int(v, name: str, minimum: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {v!r}")
-    return int(v)
+    """Parallel tempering only: acceptance rate of swaps between neighbouring temperatures (T-1,); an empty array
+    for plain Gibbs."""
 
 
 def random_states(model: AbstractEBM, n_chains: int, *, key: PRNGKeyArray) -> Float[Array, "chains n"]:
     """Uniformly random initial states (chains, n)."""
-    _require_key(key, "random_states")
-    _check_int(n_chains, "n_chains", 1)
+    require_key(key, "random_states")
+    check_int(n_chains, "n_chains", 1)
     bits = jr.bernoulli(key, 0.5, (n_chains, model.n_units)).astype(jnp.float32)
     return 2.0 * bits - 1.0 if model.spin else bits
 
 
-def _set_block(x: jax.Array, block: tuple[int, ...], new: jax.Array) -> jax.Array:
-    """Write ``new`` (..., b) into the units ``block`` of ``x`` (..., n), chain-major layout."""
+def _set_units(x: jax.Array, block: tuple[int, ...], new: jax.Array, axis: int) -> jax.Array:
+    """Write `new` into the units `block` of `x` along its unit axis (0 or -1)."""
     lo, hi = block[0], block[-1] + 1
     if hi - lo == len(block):  # contiguous: a static slice update, no scatter
-        return jax.lax.dynamic_update_slice_in_dim(x, new.astype(x.dtype), lo, axis=-1)
+        return jax.lax.dynamic_update_slice_in_dim(x, new.astype(x.dtype), lo, axis=axis)
     idx = np.asarray(block)
-    return x.at[..., idx].set(
+    return x.at[(Ellipsis, idx) if axis == -1 else (idx,)].set(
         new.astype(x.dtype), mode="promise_in_bounds", unique_indices=True, indices_are_sorted=True
     )
 
 
+def set_block(x: jax.Array, block: tuple[int, ...], new: jax.Array) -> jax.Array:
+    """Write `new` (..., b) into the units `block` of `x` (..., n), chain-major layout."""
+    return _set_units(x, block, new, -1)
+
+
 def _set_rows(xt: jax.Array, block: tuple[int, ...], new: jax.Array) -> jax.Array:
-    """Write ``new`` (b, chains) into the rows ``block`` of ``xt`` (n, chains), unit-major layout."""
-    lo, hi = block[0], block[-1] + 1
-    if hi - lo == len(block):
-        return jax.lax.dynamic_update_slice_in_dim(xt, new.astype(xt.dtype), lo, axis=0)
-    idx = np.asarray(block)
-    return xt.at[idx].set(
-        new.astype(xt.dtype), mode="promise_in_bounds", unique_indices=True, indices_are_sorted=True
-    )
+    """Write `new` (b, chains) into the rows `block` of `xt` (n, chains), unit-major layout."""
+    return _set_units(xt, block, new, 0)
 
 
 def sweep_t(
     model: AbstractEBM, xt: Float[Array, "n chains"], beta, key: PRNGKeyArray
 ) -> Float[Array, "n chains"]:
     """One chromatic Gibbs sweep in unit-major layout (n, chains): for each colour block, the fields of its units
-    for all chains, then ``x_i = high`` iff ``u < sigmoid(beta delta_i)`` with ``u`` uniform (the p-bit rule of
+    for all chains, then `x_i = high` iff `u < sigmoid(beta delta_i)` with `u` uniform (the p-bit rule of
     Camsari et al., PRX 7, 031014, 2017)."""
     for c, block in enumerate(model.blocks):
         field = model.fields_t(xt, block)
@@ -99,19 +87,18 @@ def sweep_t(
 def gibbs_sweep(
     model: AbstractEBM, x: Float[Array, "chains n"], beta, key: PRNGKeyArray
 ) -> Float[Array, "chains n"]:
-    """One chromatic Gibbs sweep of a batch of chains (chains, n); see :func:`sweep_t`."""
+    """One chromatic Gibbs sweep of a batch of chains (chains, n); see `ebm.sweep_t`."""
     return sweep_t(model, x.T, beta, key).T
 
 
 def _sweeps(model, xt, beta, key, start, count):
-    """``count`` sweeps in unit-major layout."""
+    """`count` sweeps in unit-major layout."""
     return jax.lax.fori_loop(
         start, start + count, lambda t, x: sweep_t(model, x, beta, jr.fold_in(key, t)), xt
     )
 
 
 @eqx.filter_jit
-@eqx.debug.assert_max_traces(max_traces=None)  # counts traces (eqx.debug.get_num_traces)
 def _sample(model, x0, beta, key, n_samples, burn_in, thin):
     xt = _sweeps(model, x0.T, beta, key, 0, burn_in)
 
@@ -134,16 +121,14 @@ def sample(
     beta: float | Float[Array, ""] = 1.0,
     init: Float[Array, "chains n"] | None = None,
 ) -> Samples:
-    """Block Gibbs sampling of ``p(x) ~ exp(-beta E(x))`` with ``n_chains`` independent chains.
+    """Block Gibbs sampling of `p(x) ~ exp(-beta E(x))` with `n_chains` independent chains.
 
-    Runs ``burn_in`` sweeps, then records ``n_samples`` states, ``thin`` sweeps apart. ``init`` (chains, n) continues
-    from given states (e.g. ``Samples.final``, or a sharded array from :func:`shard_chains`); otherwise chains start
+    Runs `burn_in` sweeps, then records `n_samples` states, `thin` sweeps apart. `init` (chains, n) continues
+    from given states (e.g. `Samples.final`, or a sharded array from `ebm.shard_chains`); otherwise chains start
     uniformly at random. Jitted; a second call with the same shapes does not recompile.
     """
-    _require_key(key, "sample")
-    _check_int(n_samples, "n_samples", 1)
-    _check_int(burn_in, "burn_in", 0)
-    _check_int(thin, "thin", 1)
+    require_key(key, "sample")
+    check_schedule(n_samples, burn_in, thin)
     init_key, run_key = jr.split(key)
     x0 = (
         random_states(model, n_chains, key=init_key)
@@ -156,8 +141,8 @@ def sample(
 
 
 def _pt_swap(model, xs, betas, key, parity):
-    """Metropolis swaps between replicas (t, t+1) with ``t % 2 == parity``: accept with probability
-    ``min(1, exp((beta_t - beta_{t+1}) (E_t - E_{t+1})))`` (Swendsen & Wang, PRL 57, 2607, 1986; Geyer 1991)."""
+    """Metropolis swaps between replicas (t, t+1) with `t % 2 == parity`: accept with probability
+    `min(1, exp((beta_t - beta_{t+1}) (E_t - E_{t+1})))` (Swendsen & Wang, PRL 57, 2607, 1986; Geyer 1991)."""
     T = xs.shape[0]
     E = jax.vmap(jax.vmap(model.energy))(xs)  # (T, chains)
     log_a = (betas[:-1, None] - betas[1:, None]) * (E[:-1] - E[1:])
@@ -174,7 +159,7 @@ def _pt_swap(model, xs, betas, key, parity):
 
 def pt_sweep(model: AbstractEBM, xs, betas, key, t):
     """One parallel-tempering round: a Gibbs sweep of every replica at its own temperature, then swaps between
-    neighbours (even pairs on even rounds, odd pairs on odd rounds). Returns ``(xs, accepted, attempted)``."""
+    neighbours (even pairs on even rounds, odd pairs on odd rounds). Returns `(xs, accepted, attempted)`."""
     k_sweep, k_swap = jr.split(jr.fold_in(key, t))
     xs = jax.vmap(lambda x, b, i: gibbs_sweep(model, x, b, jr.fold_in(k_sweep, i)))(
         xs, betas, jnp.arange(len(betas))
@@ -183,7 +168,6 @@ def pt_sweep(model: AbstractEBM, xs, betas, key, t):
 
 
 @eqx.filter_jit
-@eqx.debug.assert_max_traces(max_traces=None)
 def _sample_pt(model, xs0, betas, key, n_samples, burn_in, thin):
     T = xs0.shape[0]
     zero = jnp.zeros((T - 1, 1))
@@ -207,8 +191,8 @@ def _sample_pt(model, xs0, betas, key, n_samples, burn_in, thin):
 
 
 def geometric_betas(n_temps: int, beta_min: float, beta_max: float = 1.0) -> Float[Array, " t"]:
-    """``n_temps`` inverse temperatures from ``beta_max`` down to ``beta_min``, geometrically spaced."""
-    _check_int(n_temps, "n_temps", 2)
+    """`n_temps` inverse temperatures from `beta_max` down to `beta_min`, geometrically spaced."""
+    check_int(n_temps, "n_temps", 2)
     if not 0 < beta_min < beta_max:
         raise ValueError(f"need 0 < beta_min < beta_max, got beta_min={beta_min}, beta_max={beta_max}")
     return jnp.asarray(np.geomspace(beta_max, beta_min, n_temps), jnp.float32)
@@ -225,13 +209,11 @@ def sample_pt(
     thin: int = 1,
     init: Float[Array, "t chains n"] | None = None,
 ) -> Samples:
-    """Parallel tempering (replica exchange): ``len(betas)`` replicas of ``n_chains`` chains, replica ``t`` at inverse
-    temperature ``betas[t]``; ``betas`` must be decreasing and the samples are those of replica 0 (``betas[0]``,
-    normally 1). ``Samples.swap_rate`` gives the measured acceptance of each neighbouring swap."""
-    _require_key(key, "sample_pt")
-    _check_int(n_samples, "n_samples", 1)
-    _check_int(burn_in, "burn_in", 0)
-    _check_int(thin, "thin", 1)
+    """Parallel tempering (replica exchange): `len(betas)` replicas of `n_chains` chains, replica `t` at inverse
+    temperature `betas[t]`; `betas` must be decreasing and the samples are those of replica 0 (`betas[0]`,
+    normally 1). `Samples.swap_rate` gives the measured acceptance of each neighbouring swap."""
+    require_key(key, "sample_pt")
+    check_schedule(n_samples, burn_in, thin)
     betas = jnp.asarray(betas, jnp.float32)
     b = np.asarray(betas)
     if b.ndim != 1 or len(b) < 2 or not np.all(np.diff(b) < 0) or not np.all(b > 0):
@@ -247,8 +229,8 @@ def sample_pt(
 
 
 def shard_chains(x: Float[Array, "... chains n"], mesh: jax.sharding.Mesh | None = None, *, axis: int = -2):
-    """Place a batch of chains on all devices, split along the chain axis (``jax.sharding.NamedSharding`` over a
-    1-D mesh named ``"chains"``). The samplers are jitted and elementwise across chains, so XLA keeps every device's
+    """Place a batch of chains on all devices, split along the chain axis (`jax.sharding.NamedSharding` over a
+    1-D mesh named `"chains"`). The samplers are jitted and elementwise across chains, so XLA keeps every device's
     chains on that device: each device runs its own chains with no communication (PT swaps act within a chain
     index, across temperatures, so they stay local too). The chain count must be divisible by the device count."""
     from jax.sharding import Mesh, NamedSharding, PartitionSpec

@@ -2,14 +2,14 @@
 
     python examples/ebm_bench.py [--json PATH] [--sweeps N] [--thrml-python /tmp/thrml_venv/bin/python]
 
-Throughput is spin updates per second: ``sweeps * chains * 4096 / seconds`` for a jitted run of ``sweeps`` full
-checkerboard sweeps (compilation excluded: the timed call is the second one). thrml (Extropic's JAX block-Gibbs
+Throughput is spin updates per second: `sweeps * chains * 4096 / seconds` for a jitted run of `sweeps` full
+checkerboard sweeps (compilation excluded: the median of warm runs). thrml (Extropic's JAX block-Gibbs
 library, 0.1.4) is not a dependency: install it into a throwaway virtual environment and pass its interpreter,
 
     python -m venv /tmp/thrml_venv && /tmp/thrml_venv/bin/pip install thrml==0.1.4
 
-and this script runs the same problem there in a subprocess (``--worker thrml``) right after its own run, so both
-measurements see the same machine load. Both use one 64-chain batch (``vmap`` over chains in thrml).
+and this script runs the same problem there in a subprocess (`--worker thrml`) right after its own run, so both
+measurements see the same machine load. Both use one 64-chain batch (`vmap` over chains in thrml).
 """
 
 from __future__ import annotations
@@ -29,21 +29,17 @@ def bench_ebm(sweeps: int, repeats: int = 3) -> dict:
     import jax.random as jr
 
     import ebm
+    from analogsim import timing
 
     model = ebm.BoltzmannMachine.lattice(SIDE, coupling=COUPLING, spin=True)
-    x0 = ebm.random_states(model, CHAINS, key=jr.key(0))
+    x0, k = ebm.random_states(model, CHAINS, key=jr.key(0)), jr.key(1)
     run = jax.jit(
         lambda x, k: jax.lax.fori_loop(
             0, sweeps, lambda t, x: ebm.gibbs_sweep(model, x, 1.0, jr.fold_in(k, t)), x
         )
     )
-    jax.block_until_ready(run(x0, jr.key(1)))
-    best = float("inf")
-    for r in range(repeats):
-        t = time.perf_counter()
-        jax.block_until_ready(run(x0, jr.key(2 + r)))
-        best = min(best, time.perf_counter() - t)
-    return {"updates_per_s": sweeps * CHAINS * SIDE * SIDE / best, "seconds": best, "sweeps": sweeps}
+    seconds = timing.median_time(lambda: run(x0, k), repeats=repeats, warmup=1)
+    return {"updates_per_s": sweeps * CHAINS * SIDE * SIDE / seconds, "seconds": seconds, "sweeps": sweeps}
 
 
 def bench_thrml(sweeps: int, repeats: int = 3) -> dict:
@@ -75,15 +71,18 @@ def bench_thrml(sweeps: int, repeats: int = 3) -> dict:
             ks, init
         )
 
+    # thrml's environment does not have this project's dependencies, so the median of warm runs that
+    # analogsim.timing takes for the ebm side is taken here by hand, the same way
     jax.block_until_ready(run(jax.random.key(1)))
-    best = float("inf")
-    for r in range(repeats):
+    times = []
+    for _ in range(repeats):
         t = time.perf_counter()
-        jax.block_until_ready(run(jax.random.key(2 + r)))
-        best = min(best, time.perf_counter() - t)
+        jax.block_until_ready(run(jax.random.key(1)))
+        times.append(time.perf_counter() - t)
+    seconds = sorted(times)[len(times) // 2]
     return {
-        "updates_per_s": sweeps * CHAINS * SIDE * SIDE / best,
-        "seconds": best,
+        "updates_per_s": sweeps * CHAINS * SIDE * SIDE / seconds,
+        "seconds": seconds,
         "sweeps": sweeps,
         "version": thrml.__version__,
     }

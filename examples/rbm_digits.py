@@ -2,17 +2,17 @@
 
     python examples/rbm_digits.py --json rbm_digits.json [--quick]
 
-Data: ``sklearn.datasets.load_digits`` (bundled with scikit-learn, no download), binarized at 8 (pixel >= 8), test
-split 20% with ``random_state=0`` (``analogsim_lab.rbm_digits.load_binary_digits``). Two RBMs are trained by ``analogsim_lab.rbm_digits.train_digits_rbm``
-(tempered persistent contrastive divergence: 300 persistent chains run by parallel tempering over 4 temperatures,
+Data: `sklearn.datasets.load_digits` (bundled with scikit-learn, no download), binarized at 8 (pixel >= 8), test
+split 20% with `random_state=0` (`analogsim_lab.rbm_digits.load_binary_digits`). Two RBMs are trained by
+`analogsim_lab.rbm_digits.train_digits_rbm` (tempered persistent contrastive divergence: 300 persistent chains run by parallel tempering over 4 temperatures,
 one round per step, batch 10, Adam with cosine decay from 0.005, L2 weight decay 5e-4): 64 visible x 20 hidden for
-``DIGITS_RBM_EPOCHS`` (600) epochs, scored exactly by enumerating the 2**20 hidden states, and 64 x 100 for 150
+`DIGITS_RBM_EPOCHS` (600) epochs, scored exactly by enumerating the 2**20 hidden states, and 64 x 100 for 150
 epochs, scored by annealed importance sampling with a data base-rate model. The same seed gives the same 64x20
-model and figure as the ``ebm`` section of ``analogsim report``.
+model and figure as the `ebm` section of `analogsim report`.
 
-JSON keys: ``test_ll_exact_64x20``, ``test_ll_ais_64x100``, ``ais_minus_exact_64x20`` (AIS estimate of the 64x20
-test log-likelihood minus its exact value), ``independent_pixels_ll`` (the independent-Bernoulli baseline fitted on
-the training split); all in nats per test image. Extra keys under ``"details"``.
+JSON keys: `test_ll_exact_64x20`, `test_ll_ais_64x100`, `ais_minus_exact_64x20` (AIS estimate of the 64x20
+test log-likelihood minus its exact value), `independent_pixels_ll` (the independent-Bernoulli baseline fitted on
+the training split); all in nats per test image. Extra keys under `"details"`.
 """
 
 from __future__ import annotations
@@ -31,16 +31,18 @@ from analogsim_lab import rbm_digits
 
 
 def train_rbm(train, n_hidden: int, epochs: int, *, key, log=print):
-    """``analogsim_lab.rbm_digits.train_digits_rbm`` with a learning curve (exact training log-likelihood, 64x20 only)."""
-    curve = []
+    """`analogsim_lab.rbm_digits.train_digits_rbm` with a learning curve (exact training log-likelihood, 64x20
+    only)."""
 
     def callback(e, st):
         if (e + 1) % max(1, epochs // 10) == 0 and n_hidden <= 24:
-            curve.append((e + 1, float(ebm.log_likelihood(st.model, train))))
-            log(f"  {n_hidden} hidden, epoch {e + 1}/{epochs}: train LL {curve[-1][1]:.3f}")
+            ll = float(ebm.log_likelihood(st.model, train))
+            log(f"  {n_hidden} hidden, epoch {e + 1}/{epochs}: train LL {ll:.3f}")
+            return {"train_ll": ll}
+        return None
 
-    state = rbm_digits.train_digits_rbm(train, n_hidden, epochs, key=key, callback=callback)
-    return state.model, curve
+    res = rbm_digits.train_digits_rbm(train, n_hidden, epochs, key=key, callback=callback)
+    return res.state.model, [(h["epoch"], h["train_ll"]) for h in res.history if "train_ll" in h]
 
 
 def main(argv=None) -> dict:
@@ -89,7 +91,9 @@ def main(argv=None) -> dict:
                 "stderr_64x20": float(ais20.stderr),
                 "stderr_64x100": float(ais100.stderr),
             },
-            "recipe": {k: list(v) if isinstance(v, tuple) else v for k, v in rbm_digits.DIGITS_RBM_RECIPE.items()},
+            "recipe": {
+                k: list(v) if isinstance(v, tuple) else v for k, v in rbm_digits.DIGITS_RBM_RECIPE.items()
+            },
             "train_ll_curve_64x20": curve,
             "target_test_ll_exact_64x20": -18.0,
             "seconds": round(time.perf_counter() - t0, 1),

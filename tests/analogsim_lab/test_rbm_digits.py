@@ -26,20 +26,23 @@ def test_train_digits_rbm_resumes_after_kill(tmp_path):
     train, _ = rbm_digits.load_binary_digits()
     train = train[:200]
     key = jr.key(3)
-    full = rbm_digits.train_digits_rbm(train, 4, 3, key=key)
+    record = lambda e, st: {"b0": float(st.model.b[0])}  # noqa: E731
+    full = rbm_digits.train_digits_rbm(train, 4, 3, key=key, callback=record)
 
     ck = tmp_path / "rbm.ckpt"
 
     def die(e, st):
         if e == 1:
             raise _Kill
+        return record(e, st)
 
     with pytest.raises(_Kill):
         rbm_digits.train_digits_rbm(train, 4, 3, key=key, checkpoint=ck, callback=die)
-    resumed = rbm_digits.train_digits_rbm(train, 4, 3, key=key, checkpoint=ck)
-    assert int(resumed.step) == int(full.step) == 3 * (200 // 10)
-    for a, b in zip(jax.tree.leaves(full.model), jax.tree.leaves(resumed.model), strict=True):
+    resumed = rbm_digits.train_digits_rbm(train, 4, 3, key=key, checkpoint=ck, callback=record)
+    assert int(resumed.state.step) == int(full.state.step) == 3 * (200 // 10)
+    for a, b in zip(jax.tree.leaves(full.state.model), jax.tree.leaves(resumed.state.model), strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert resumed.history == full.history  # the epoch finished before the kill kept its callback record
 
 
 def test_train_digits_rbm_refuses_a_checkpoint_of_another_run(tmp_path):
@@ -47,10 +50,10 @@ def test_train_digits_rbm_refuses_a_checkpoint_of_another_run(tmp_path):
     train = train[:100]
     ck = tmp_path / "rbm.ckpt"
     rbm_digits.train_digits_rbm(train, 3, 1, key=jr.key(0), checkpoint=ck)
-    assert (tmp_path / "rbm.ckpt.run.json").exists()
-    rbm_digits.train_digits_rbm(
+    done = rbm_digits.train_digits_rbm(
         train, 3, 1, key=jr.key(0), checkpoint=ck
-    )  # the same run resumes (nothing left to do)
+    )  # the same run: nothing to do
+    assert len(done.history) == 1
     with pytest.raises(ValueError, match="another run.*epochs"):
         rbm_digits.train_digits_rbm(train, 3, 2, key=jr.key(0), checkpoint=ck)
     with pytest.raises(ValueError, match="another run.*key"):

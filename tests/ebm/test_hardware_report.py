@@ -3,44 +3,85 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jax
 import pytest
 
+import analogsim as asim
 import ebm
+import hnn
+from analogsim import cost
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_analog_pbit_cost_by_hand():
-    tech = ebm.AnalogTech(
-        adc_fom_j_per_step=1e-15,
-        adc_bits=4,
-        dac_j=2e-15,
-        v_read=0.1,
-        g_mean_s=1e-5,
-        t_read_s=1e-7,
-        pbit_j=3e-15,
-        io_j_per_bit=1e-15,
+def _tiny_tech():
+    """A bottom-up table with round numbers: 2 fJ per DAC drive, 6 fJ per cell read, a 4-bit Walden ADC at
+    1 fJ/step, 10 ns slots and a 100 ns conversion."""
+    return cost.Technology(
+        name="by hand",
+        input_encoding="pwm",
+        ref_dac_bits=4,
+        ref_adc_bits=4,
+        e_dac_pj=0.002,
+        e_cell_read_fj=6.0,
+        adc=cost.ADCModel("walden", fom=1.0),
+        e_add_pj=0.0,
+        e_mul_pj=0.0,
+        e_cell_write_fj=0.0,
+        e_periphery_pj=0.0,
+        t_slot_s=10e-9,
+        t_adc_s=100e-9,
+        t_add_s=0.0,
+        t_write_row_s=0.0,
     )
-    c = ebm.analog_pbit_cost([(3, 2), (2, 3)], 5, tech)
-    e_cell = 0.1**2 * 1e-5 * 1e-7
-    parts = {"dac": 5 * 2e-15, "array": 12 * e_cell, "adc": 5 * 16e-15, "pbit": 5 * 3e-15, "io": 10 * 1e-15}
+
+
+def test_pbit_sweep_cost_by_hand():
+    rbm = ebm.RBM.init(3, 2, key=jax.random.key(0))  # blocks read W (3x2) then W^T (2x3)
+    cfg = asim.CrossbarConfig(dac=asim.DAC(bits=4), adc=asim.ADC(bits=4), tile=(256, 256))
+    counts = ebm.count_pbit_sweep(rbm, cfg)
+    assert [c.shape for c in counts] == [(3, 2), (2, 3)]
+    c = ebm.pbit_sweep_cost(
+        rbm, _tiny_tech(), config=cfg, pbit=ebm.PBitTech(e_pbit_fj=3.0, e_io_fj_per_bit=1.0)
+    )
+    assert isinstance(c, cost.Cost)
+    # per sweep: 5 DAC drives, 2 x 12 cell reads (differential pairs), 5 ADC conversions of 16 steps, 5 p-bits,
+    # 10 state bits; two reads in sequence of 7 slots + one conversion each
+    parts = {"dac": 5 * 2e-15, "array": 24 * 6e-15, "adc": 5 * 16e-15, "pbit": 5 * 3e-15, "io": 10 * 1e-15}
     for k, v in parts.items():
-        assert c["breakdown_j_per_sweep"][k] == pytest.approx(v)
-    assert c["energy_per_update_j"] == pytest.approx(sum(parts.values()) / 5)
-    assert c["time_per_update_s"] == pytest.approx(2 * 1e-7 / 5)
-    rbm = ebm.RBM.init(64, 20, key=__import__("jax").random.key(0))
-    assert ebm.model_mvms(rbm) == ([(20, 64), (64, 20)], 84)
+        assert c.energy_j[k] == pytest.approx(v)
+    assert c.total_j == pytest.approx(sum(parts.values()))
+    assert c.latency_s == pytest.approx(2 * (7 * 10e-9 + 100e-9))
+    u = ebm.per_spin_update(c, rbm.n_units)
+    assert u.total_j == pytest.approx(c.total_j / 5) and u.time_s == pytest.approx(c.time_s / 5)
+    lattice = ebm.BoltzmannMachine.lattice(8)  # two colour blocks, each reading the dense J
+    assert [m.shape for m in ebm.count_pbit_sweep(lattice)] == [(64, 64), (64, 64)]
+    with pytest.raises(ValueError, match="pairwise"):
+        ebm.count_pbit_sweep(ebm.FactorBoltzmannMachine(hnn.CNF.from_clauses([[1, 2, 3]])))
+
+
+def test_report_figures_of_the_64x20_rbm():
+    """The per-update figures of the report's 64x20 RBM, computed by hand from the bottom-up table."""
+    rbm = ebm.RBM.init(64, 20, key=jax.random.key(0))
+    u = ebm.per_spin_update(ebm.pbit_sweep_cost(rbm, ebm.pbit_bottom_up()), 84)
+    dac, cell, adc = 0.05e-12, 25e-15, 10e-15 * 2**8
+    by_hand = (84 * dac + 2 * 2 * 64 * 20 * cell + 84 * adc + 84 * 100e-15 + 84 * 2 * 10e-15) / 84
+    assert u.total_j == pytest.approx(by_hand, rel=1e-12)
+    assert u.time_s == pytest.approx(2 * 100e-9 / 84, rel=1e-12)
+    hermes = ebm.pbit_sweep_cost(rbm)  # calibrated: the periphery dominates, never below the bottom-up bound
+    assert hermes.total_j / 84 > u.total_j and hermes.energy_j["periphery"] > 0.5 * hermes.total_j
 
 
 def test_digital_and_literature_costs():
     d = ebm.digital_cost(1e8, 20.0)
-    assert d["energy_per_update_j"] == pytest.approx(2e-7) and d["time_per_update_s"] == pytest.approx(1e-8)
+    assert d.total_j == pytest.approx(2e-7) and d.time_s == pytest.approx(1e-8)
+    assert ebm.digital_cost(1e8).total_j == pytest.approx(cost.CPU_POWER_W / 1e8)
     with pytest.raises(ValueError, match="must be > 0"):
         ebm.digital_cost(0.0, 20.0)
     lit = ebm.literature_costs()
     for name, figs in ebm.LITERATURE.items():
         assert all(f.source for f in figs.values())  # every number names its source
-        assert lit[name]["energy_per_update_j"] > 0 and lit[name]["time_per_update_s"] > 0
+        assert lit[name].total_j > 0 and lit[name].time_s > 0
 
 
 @pytest.mark.slow
@@ -82,22 +123,3 @@ def test_rbm_digits_example_quick(tmp_path):
     }
     assert d["test_ll_exact_64x20"] > d["independent_pixels_ll"]
     assert abs(d["ais_minus_exact_64x20"]) < 0.1
-
-
-def test_crossbar_pbit_cost_uses_analogsim_cost():
-    import analogsim as asim
-    from analogsim import cost
-
-    mvms = [(20, 64), (64, 20)]
-    cfg = asim.CrossbarConfig(dac=asim.DAC(bits=8), adc=asim.ADC(bits=8), tile=(256, 256))
-    tech = ebm.AnalogTech()
-    c = ebm.crossbar_pbit_cost(mvms, 84, config=cfg, tech=tech)
-    counts = [cost.count_mvm((o, i), cfg, batch=1) for i, o in mvms]
-    rows, total = cost.price_all(counts, cost.pcm_hermes())
-    expected = total.total_j + 84 * tech.pbit_j + 84 * 2 * tech.io_j_per_bit
-    assert c["energy_per_update_j"] * 84 == pytest.approx(expected, rel=1e-9)
-    assert c["time_per_update_s"] * 84 == pytest.approx(sum(r.latency_s for r in rows), rel=1e-9)
-    # the calibrated table includes periphery, so it never prices below the bottom-up model's crossbar part
-    assert c["energy_per_update_j"] > ebm.analog_pbit_cost(mvms, 84, tech)["energy_per_update_j"]
-    with pytest.raises(ValueError):
-        ebm.crossbar_pbit_cost([], 1)

@@ -6,6 +6,7 @@ import numpy as np
 import optax
 import pytest
 
+import analogsim as asim
 import ebm
 
 
@@ -66,34 +67,74 @@ def test_training_increases_exact_likelihood(method):
     tr = ebm.Trainer(optimizer=optax.adam(0.05), method=method, k=1, n_chains=40, betas=(1.0, 0.7, 0.4))
     st = tr.init(m, key=jr.key(41))
     before = float(ebm.log_likelihood(m, data))
-    st = tr.fit(st, data, key=jr.key(42), epochs=30, batch_size=20)
+    st = tr.fit(st, data, key=jr.key(42), epochs=30, batch_size=20).state
     after = float(ebm.log_likelihood(st.model, data))
     assert after > before + 1.5 and after > -1.5, (before, after)  # optimum is log(1/2) = -0.69
     assert int(st.step) == 60
 
 
-def test_checkpoint_resume_reproduces_uninterrupted_run(tmp_path):
+def _same(a, b):
+    for x, y in zip(
+        jax.tree.leaves(eqx.filter(a, eqx.is_array)),
+        jax.tree.leaves(eqx.filter(b, eqx.is_array)),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_fit_runs_to_the_total_and_resumes_from_a_checkpoint(tmp_path):
     data = (jr.uniform(jr.key(50), (60, 6)) < 0.5).astype(jnp.float32)
     m = ebm.RBM.init(6, 4, key=jr.key(51))
     tr = ebm.Trainer(optimizer=optax.adam(0.01), method="pcd", k=2, n_chains=10)
-    full = tr.fit(tr.init(m, key=jr.key(52)), data, key=jr.key(53), epochs=4, batch_size=20)
+    fit = lambda st, **kw: tr.fit(st, data, key=jr.key(53), batch_size=20, **kw)  # noqa: E731
+    full = fit(tr.init(m, key=jr.key(52)), epochs=4)
+    assert int(full.state.step) == 12 and [h["epoch"] for h in full.history] == [1, 2, 3, 4]
+    assert all(np.isfinite(h["loss"]) and h["grad_norm"] > 0 for h in full.history)
+
     path = tmp_path / "ckpt" / "state.eqx"
-    part = tr.fit(tr.init(m, key=jr.key(52)), data, key=jr.key(53), epochs=2, batch_size=20, checkpoint=path)
+    record = lambda e, st: {"step": int(st.step)}  # noqa: E731
+    part = fit(tr.init(m, key=jr.key(52)), epochs=2, checkpoint=path, callback=record)
     assert path.exists() and not list(path.parent.glob("*.tmp"))
-    like = tr.init(m, key=jr.key(99))  # structure only
-    resumed = ebm.load_checkpoint(path, like)
-    assert int(resumed.step) == int(part.step) == 6
-    resumed = tr.fit(resumed, data, key=jr.key(53), epochs=2, batch_size=20)
-    for a, b in zip(
-        jax.tree.leaves(eqx.filter(full, eqx.is_array)),
-        jax.tree.leaves(eqx.filter(resumed, eqx.is_array)),
-        strict=True,
-    ):
-        np.testing.assert_array_equal(a, b)
-    with pytest.raises(ValueError, match="does not match"):
-        ebm.load_checkpoint(path, tr.init(ebm.RBM.init(7, 4, key=jr.key(0)), key=jr.key(0)))
-    with pytest.raises(ValueError, match="no checkpoint"):
-        ebm.load_checkpoint(tmp_path / "missing.eqx", like)
+    ck = asim.checkpoint.load(path, part.state)
+    assert ck.epoch == 2 and ck.history == part.history and ck.history[1]["step"] == 6
+    # asked for 4 in total: the checkpoint's 2 epochs are kept (with their history) and 2 more run
+    resumed = fit(tr.init(m, key=jr.key(99)), epochs=4, checkpoint=path, callback=record)
+    _same(full.state, resumed.state)
+    assert [h["step"] for h in resumed.history] == [3, 6, 9, 12]
+    assert [h["loss"] for h in resumed.history] == [h["loss"] for h in full.history]
+    # a state that already ran some epochs continues to the total as well
+    _same(full.state, fit(part.state, epochs=4).state)
+    with pytest.raises(ValueError, match="more than the 2 asked"):
+        fit(tr.init(m, key=jr.key(52)), epochs=2, checkpoint=path)
+
+
+def test_fit_refuses_another_runs_checkpoint(tmp_path):
+    data = (jr.uniform(jr.key(50), (60, 6)) < 0.5).astype(jnp.float32)
+    m = ebm.RBM.init(6, 4, key=jr.key(51))
+    tr = ebm.Trainer(optimizer=optax.adam(0.01), method="pcd", k=2, n_chains=10)
+    path = tmp_path / "state.eqx"
+    tr.fit(tr.init(m, key=jr.key(52)), data, key=jr.key(53), epochs=1, batch_size=20, checkpoint=path)
+    with pytest.raises(ValueError, match="another run.*batch_size"):
+        tr.fit(tr.init(m, key=jr.key(52)), data, key=jr.key(53), epochs=2, batch_size=30, checkpoint=path)
+    with pytest.raises(ValueError, match="another run.*data_sha256"):
+        tr.fit(
+            tr.init(m, key=jr.key(52)), 1.0 - data, key=jr.key(53), epochs=2, batch_size=20, checkpoint=path
+        )
+    other = ebm.Trainer(optimizer=optax.adam(0.01), method="cd", k=2, n_chains=10)
+    with pytest.raises(ValueError, match="another run.*trainer"):
+        other.fit(
+            other.init(m, key=jr.key(52)), data, key=jr.key(53), epochs=2, batch_size=20, checkpoint=path
+        )
+    with pytest.raises(ValueError, match="another run.*lr"):
+        tr.fit(
+            tr.init(m, key=jr.key(52)),
+            data,
+            key=jr.key(53),
+            epochs=2,
+            batch_size=20,
+            checkpoint=path,
+            run={"lr": 0.01},
+        )
 
 
 @pytest.mark.slow
@@ -123,3 +164,5 @@ def test_trainer_errors():
         tr.fit(st, jnp.zeros((10, 5)), key=jr.key(2), epochs=1, batch_size=5)
     with pytest.raises(ValueError, match="batch_size"):
         tr.fit(st, jnp.zeros((10, 4)), key=jr.key(2), epochs=1, batch_size=11)
+    with pytest.raises(ValueError, match="epochs"):
+        tr.fit(st, jnp.zeros((10, 4)), key=jr.key(2), epochs=-1, batch_size=5)
