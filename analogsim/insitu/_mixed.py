@@ -3,9 +3,10 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import jax.random as jr
 
 from .._validate import check, check_int
-from ._state import Counts, InsituState, check_batch, check_device, leak, shape_of
+from ._state import Counts, InsituState, check_batch, check_device, leak, pulse_to, shape_of
 
 
 class MixedPrecision(eqx.Module):
@@ -37,8 +38,10 @@ class MixedPrecision(eqx.Module):
         check_int(self.max_pulses, "MixedPrecision max_pulses", minimum=1)
         check(lambda t: t >= 0, self.t_sample_s, "MixedPrecision t_sample_s must be >= 0")
 
-    def init(self, shape: tuple[int, int], *, key) -> InsituState:
-        cells = self.device.init(shape, key=key)
+    def init(self, shape: tuple[int, int], *, key, w0=None) -> InsituState:
+        """A fresh `(out, in)` array at `W = 0` or pulsed towards `w0`, and `chi = 0`."""
+        k_init, k_w0 = (None, None) if key is None else jr.split(key)
+        cells = pulse_to(self.device, self.device.init(shape, key=k_init), w0, key=k_w0)
         return InsituState((cells,), jnp.zeros(shape, jnp.float32), jnp.int32(0), Counts.zeros(shape, 1))
 
     def weights(self, state: InsituState) -> jax.Array:

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import jax.random as jr
 
 from .._validate import check
-from ._state import Counts, InsituState, check_batch, check_device, leak, shape_of
+from ._state import Counts, InsituState, check_batch, check_device, leak, pulse_to, shape_of
 from ._update import PulseUpdate
 
 
@@ -63,9 +63,11 @@ class AnalogSGD(eqx.Module):
         self.pulse.check_lr(self.lr, self.device.dw_min)
         check(lambda t: t >= 0, self.t_sample_s, "AnalogSGD t_sample_s must be >= 0")
 
-    def init(self, shape: tuple[int, int], *, key) -> InsituState:
-        """A fresh `(out, in)` array at `W = 0` (device-to-device spreads drawn from `key`)."""
-        cells = self.device.init(shape, key=key)
+    def init(self, shape: tuple[int, int], *, key, w0=None) -> InsituState:
+        """A fresh `(out, in)` array (device-to-device spreads drawn from `key`) at `W = 0`, or pulsed towards the
+        initial weights `w0` (see `pulse_to`)."""
+        k_init, k_w0 = (None, None) if key is None else jr.split(key)
+        cells = pulse_to(self.device, self.device.init(shape, key=k_init), w0, key=k_w0)
         return InsituState((cells,), jnp.zeros((0,), jnp.float32), jnp.int32(0), Counts.zeros(shape, 1))
 
     def weights(self, state: InsituState) -> jax.Array:

@@ -154,3 +154,22 @@ def leak(device, cells, t_seconds):
 
 def shape_of(cells) -> tuple[int, ...]:
     return tuple(cells.w.shape)
+
+
+def pulse_to(device, cells, w0, *, key):
+    """Move fresh `cells` towards the weights `w0` by `round(w0 / dw_min)` pulses (how an array is given its initial
+    weights without a write-verify loop; reached exactly only by a noiseless constant-step device). These pulses are
+    not counted as training pulses."""
+    if w0 is None:
+        return cells
+    w0 = jnp.asarray(w0, jnp.float32)
+    if w0.shape != shape_of(cells):
+        raise ValueError(f"initial weights w0 must have the array's shape {shape_of(cells)}, got {w0.shape}")
+    if key is None and not _noiseless(device):
+        raise ValueError("pulsing the initial weights draws cycle-to-cycle noise: pass key=...")
+    return device.pulse(cells, jnp.round(w0 / device.dw_min).astype(jnp.int32), key=key)
+
+
+def _noiseless(device) -> bool:
+    return all(isinstance(v, (int, float)) and v == 0 for v in
+               (getattr(device, "dw_min_std", 1.0), getattr(device, "write_noise_std", 1.0)))

@@ -7,7 +7,7 @@ import jax.random as jr
 
 from .._validate import check, check_int
 from ._sgd import pulse_batch
-from ._state import AnalogIO, Counts, InsituState, check_batch, check_device, leak, shape_of
+from ._state import AnalogIO, Counts, InsituState, check_batch, check_device, leak, pulse_to, shape_of
 from ._update import PulseUpdate
 
 
@@ -62,9 +62,11 @@ class TikiTakaV2(eqx.Module):
     def _dev_c(self):
         return self.device if self.device_c is None else self.device_c
 
-    def init(self, shape: tuple[int, int], *, key) -> InsituState:
-        k_a, k_c = jr.split(key) if key is not None else (None, None)
-        arrays = (self.device.init(shape, key=k_a), self._dev_c.init(shape, key=k_c))
+    def init(self, shape: tuple[int, int], *, key, w0=None) -> InsituState:
+        """Fresh arrays: `A` at 0, `C` at 0 or pulsed towards the initial weights `w0`; `H = 0`."""
+        k_a, k_c, k_w0 = jr.split(key, 3) if key is not None else (None, None, None)
+        c_cells = pulse_to(self._dev_c, self._dev_c.init(shape, key=k_c), w0, key=k_w0)
+        arrays = (self.device.init(shape, key=k_a), c_cells)
         return InsituState(arrays, jnp.zeros(shape, jnp.float32), jnp.int32(0), Counts.zeros(shape, 2))
 
     def weights(self, state: InsituState) -> jax.Array:

@@ -145,3 +145,14 @@ def test_bad_input_raises(getkey):
     opt = insitu.AnalogSGD(devices.ConstantStep(dw_min=0.001), lr=0.01)
     with pytest.raises(ValueError, match="batch"):
         opt.update(opt.init((N_OUT, N_IN), key=None), jnp.ones((N_IN,)), jnp.ones((N_OUT,)), key=getkey())
+
+
+def test_initial_weights_by_pulses(getkey):
+    dev = devices.ConstantStep(dw_min=0.01, dw_min_std=0.0)
+    w0 = jnp.array([[0.3, -0.2, 0.0], [0.05, 0.1, -0.6]])
+    for opt in (insitu.AnalogSGD(dev, lr=0.1), insitu.MixedPrecision(dev, lr=0.1), insitu.TikiTakaV2(dev, lr=0.1)):
+        s = opt.init((2, 3), key=getkey(), w0=w0)
+        np.testing.assert_allclose(opt.weights(s), jnp.clip(w0, -0.6, 0.6), atol=1e-5)
+        assert int(s.counts.max_pulses_per_cell) == 0  # programming pulses are not training pulses
+    with pytest.raises(ValueError, match="w0"):
+        insitu.AnalogSGD(dev, lr=0.1).init((2, 3), key=getkey(), w0=jnp.zeros((3, 2)))
