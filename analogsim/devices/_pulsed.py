@@ -99,7 +99,7 @@ class AbstractStepDevice(AbstractPulsedDevice):
       pulse (finite charge levels); `None`: continuous. Default None.
 
     Default spreads are 0 so a bare device is the model's closed form; the presets (`ecram_tang2018`,
-    `reram_gong2018`, `Capacitor`) carry the published spreads.
+    `reram_gong2018`, `capacitor_li2018`) carry the published spreads.
     """
 
     dw_min: float | jax.Array = 0.001
