@@ -30,4 +30,7 @@ from ._crossbar import Crossbar as Crossbar, program as program
 from ._nonideal import IRDrop as IRDrop, ReadNoise as ReadNoise, StuckAt as StuckAt
 from .nn import analogize as analogize, program_model as program_model
 
+# isort: split
+from . import insitu as insitu
+
 __version__ = "0.1.0"

@@ -66,3 +66,34 @@ class AbstractDevice(eqx.Module):
     def stochastic(self) -> bool:
         """Whether `program`/`read` draw random numbers (and so need a key)."""
         raise NotImplementedError
+
+
+class AbstractPulsedDevice(eqx.Module):
+    """A memory device whose cells are *updated* in place by voltage pulses: the update contract used by in-situ
+    training (`analogsim.insitu`), next to the `program`/`read` contract of `AbstractDevice`.
+
+    A pulsed device holds one weight per cell in the device's own units (for example `[w_min, w_max] = [-1, 1]`), not
+    a conductance: one up or down pulse changes a cell's weight by a step that depends on the cell's state (constant,
+    soft bounds, exponential, power law, leaky capacitor), as in the pulsed device models of IBM aihwkit
+    (M. J. Rasch et al., "A flexible and fast PyTorch toolkit for simulating training and inference on analog
+    crossbar arrays", AICAS 2021, arXiv:2104.02184). Subclasses implement two pure, elementwise functions:
+
+    - `init(shape, *, key) -> cells`: a fresh array of `shape` cells, all weights at 0. The device-to-device spread
+      of every parameter (step size, up/down asymmetry, bounds) is drawn here, once per array, from `key`; with all
+      spreads 0 nothing is drawn and `key` may be `None`. `cells.w` holds the weights.
+    - `pulse(cells, n, *, key) -> cells`: apply `|n|` pulses to each cell, one after the other (`n` an integer
+      array of the cells' shape: `n > 0` up pulses, `n < 0` down pulses, `0` leaves the cell alone). `key` drives
+      the cycle-to-cycle noise of each pulse and the write noise; it may be `None` only for a noiseless device.
+
+    Every pulsed device has `dw_min`, the mean step of one pulse at `w = 0` (the weight granularity of the array).
+    """
+
+    dw_min: eqx.AbstractVar[Any]
+
+    @abc.abstractmethod
+    def init(self, shape: tuple[int, ...], *, key: PRNGKeyArray | None) -> Any:
+        raise NotImplementedError
+
+    @abc.abstractmethod
+    def pulse(self, cells: Any, n: jax.Array, *, key: PRNGKeyArray | None) -> Any:
+        raise NotImplementedError
