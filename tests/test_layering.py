@@ -68,8 +68,6 @@ def violations(root: pathlib.Path) -> list[str]:
     return found
 
 
-
-
 def test_the_project_keeps_the_layering_rule():
     assert violations(ROOT) == []
 

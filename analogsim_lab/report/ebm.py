@@ -16,17 +16,7 @@ import ebm
 from analogsim import cost, timing
 
 from ..rbm_digits import DIGITS_RBM_EPOCHS, independent_pixels_ll, load_binary_digits, train_digits_rbm
-from .core import Context, SectionResult
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
+from .context import Context, SectionResult, pyplot
 
 # -- training on digits -----------------------------------------------------------------------------------------
 
@@ -322,7 +312,7 @@ def _energy_markdown(figures: dict, f: str) -> str:
 
 def ebm_section(ctx: Context) -> SectionResult:
     """Energy-based models: training, sampling, associative memory and hardware sampling cost."""
-    plt = _plt()
+    plt = pyplot()
     key = jr.key(ctx.seed)
     learning = _learning(ctx, jr.fold_in(key, 20))
     hopfield = _hopfield(ctx, jr.fold_in(key, 2), learning["train"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from analogsim.cost import CPU_POWER_W
 
 from .. import ksat_bench
-from .core import SectionResult
+from .context import SectionResult, pyplot
 
 __all__ = ["ksat_section", "ksat_results", "ksat_figure", "ksat_markdown"]
 
@@ -35,11 +35,7 @@ def _series(rows, method: str, key: str) -> list[tuple]:
 def ksat_figure(rows):
     """Three log-scale panels against the number of variables: median TTS99 in steps, in CPU seconds per replica
     (CaDiCaL: one run) and median energy to solution."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     methods = list(dict.fromkeys(r["method"] for r in rows if r["method"] != "cadical"))
     fig, axs = plt.subplots(1, 3, figsize=(17, 4.4), layout="constrained")
     for m in methods:
