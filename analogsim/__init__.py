@@ -18,6 +18,7 @@ from . import (
     checkpoint as checkpoint,
     cost as cost,
     devices as devices,
+    insitu as insitu,
     io as io,
     nn as nn,
     random as random,
@@ -29,8 +30,5 @@ from ._converters import ADC as ADC, DAC as DAC, quantize as quantize
 from ._crossbar import Crossbar as Crossbar, program as program
 from ._nonideal import IRDrop as IRDrop, ReadNoise as ReadNoise, StuckAt as StuckAt
 from .nn import analogize as analogize, program_model as program_model
-
-# isort: split
-from . import insitu as insitu
 
 __version__ = "0.1.0"

@@ -46,6 +46,14 @@ DEVICES = {
     "capacitor": devices.capacitor_li2018,
     "ecram": devices.ecram_tang2018,
 }
+PULSE_TABLES = {
+    # The generic step models are priced with the table of the technology they stand for: SoftBounds for the
+    # asymmetric filamentary ReRAM, ConstantStep for the near-linear ECRAM.
+    "soft_bounds": cost.pulses_reram_assumed,
+    "constant_step": cost.pulses_ecram_tang2018,
+    "capacitor": cost.pulses_capacitor_li2018,
+    "ecram": cost.pulses_ecram_tang2018,
+}
 OPTIMIZERS = {
     "analog_sgd": lambda dev, lr, tlr: insitu.AnalogSGD(dev, lr=lr),
     "mixed_precision": lambda dev, lr, tlr: insitu.MixedPrecision(dev, lr=lr),
@@ -134,12 +142,10 @@ def summarize(device_name, opt_name, accs, states):
     row = {"device": device_name, "optimizer": opt_name, "test_acc": accs[-1], "acc_per_epoch": accs,
            "pulses_per_weight": pulses / weights,
            "max_pulses_per_cell": int(max(int(c.max_pulses_per_cell) for c in counts)),
-           "energy_j": None, "time_s": None}
-    price = getattr(cost, "price_insitu", None)
-    if price is not None:
-        priced = [price(c, cost.pulses_ecram_tang2018(), cost.pcm_hermes()) for c in counts]
-        row["energy_j"] = sum(p["total_j"] for p in priced)
-        row["time_s"] = sum(p["time_s"] for p in priced)
+           "pulse_table": PULSE_TABLES[device_name].__name__}
+    priced = [cost.price_insitu(c, PULSE_TABLES[device_name](), cost.pcm_hermes()) for c in counts]
+    row["energy_j"] = sum(p["total_j"] for p in priced)
+    row["time_s"] = sum(p["time_s"] for p in priced)
     return row
 
 

@@ -48,6 +48,14 @@ from ._price import (
     price_all as price_all,
     price_digital as price_digital,
 )
+from ._pulses import (
+    INSITU_COMPONENTS as INSITU_COMPONENTS,
+    PulseTable as PulseTable,
+    price_insitu as price_insitu,
+    pulses_capacitor_li2018 as pulses_capacitor_li2018,
+    pulses_ecram_tang2018 as pulses_ecram_tang2018,
+    pulses_reram_assumed as pulses_reram_assumed,
+)
 from ._tech import (
     HERMES_MVM_ENERGY_PJ as HERMES_MVM_ENERGY_PJ,
     HERMES_MVM_TIME_S as HERMES_MVM_TIME_S,
