@@ -244,23 +244,15 @@ def projection_rows() -> list[dict]:
     )
     rows = [
         claim(
-            "largest run in 2028: $19B GPU cost",
-            19e9,
-            worst_2028("gpu", param_growth_per_year=g),
+            f"largest run in 2028: {label}",
+            paper,
+            worst_2028(basis, param_growth_per_year=g),
             unit="USD",
             where="Sec. 2.1, Fig. 5",
             assumption=why,
-            sensitivity=sens("gpu"),
-        ),
-        claim(
-            "largest run in 2028: $93B cloud cost",
-            93e9,
-            worst_2028("cloud", param_growth_per_year=g),
-            unit="USD",
-            where="Sec. 2.1, Fig. 5",
-            assumption=why,
-            sensitivity=sens("cloud"),
-        ),
+            sensitivity=sens(basis),
+        )
+        for basis, paper, label in (("gpu", 19e9, "$19B GPU cost"), ("cloud", 93e9, "$93B cloud cost"))
     ]
     rows.append(_spread_row())
     return rows

@@ -165,23 +165,17 @@ def fig7_rows() -> list[dict]:
             assumption=_FIG7_MODEL,
             sensitivity=_saving_sensitivity(50_000),
         ),
-        claim(
-            "the saving is less with smaller systems (10k vs 50k GPUs)",
-            1.0,
-            float(saving(10_000)) / s50,
-            unit="ratio of savings",
-            where="Sec. 3.1",
-            relation="<",
-            assumption=_FIG7_MODEL,
-        ),
-        claim(
-            "the saving is more with larger systems (200k vs 50k GPUs)",
-            1.0,
-            float(saving(200_000)) / s50,
-            unit="ratio of savings",
-            where="Sec. 3.1",
-            relation=">",
-            assumption=_FIG7_MODEL,
+        *(
+            claim(
+                f"the saving is {word} with {size} systems ({n // 1000}k vs 50k GPUs)",
+                1.0,
+                float(saving(n)) / s50,
+                unit="ratio of savings",
+                where="Sec. 3.1",
+                relation=rel,
+                assumption=_FIG7_MODEL,
+            )
+            for n, word, size, rel in ((10_000, "less", "smaller", "<"), (200_000, "more", "larger", ">"))
         ),
         claim(
             "the saving is ~2x for the 8-expert MoE curves too",
