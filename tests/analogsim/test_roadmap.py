@@ -215,7 +215,10 @@ def test_revolutionary_scenario_uses_cost_model():
     r2 = roadmap.analog_training(1.8e12, n_experts=8, digital_fraction=0.05)
     assert r2.total_j > r.total_j
     assert r2.energy_ratio < 1.0
-    assert r2.cost_usd() == pytest.approx(r2.total_j / (700 * 3600) * 2.5)
+    assert r2.cost_usd() == pytest.approx(r2.total_j / (400 * 3600) * 2.5)
+    # one GPU for the baseline: the A100 of Table 3's rate and price, with its own board power
+    assert roadmap.GPU_POWER_W == cost.a100().power_w
+    assert r2.gpu_baseline_j == pytest.approx(r2.flops / 150e12 * 400.0)
 
 
 @pytest.mark.parametrize(
