@@ -32,17 +32,7 @@ from __future__ import annotations
 import equinox as eqx
 
 from .._validate import check_int
-from ._check import (
-    _positive,
-    _positive as _p,  # noqa: F401  (imported by `_pulses` under this name)
-)
-
-
-def _bits(name: str, bits) -> int:
-    """`bits` if it is an integer `>= 1`, else a `ValueError` naming `name` (imported by `_pulses`)."""
-    check_int(bits, name, minimum=1)
-    return bits
-
+from ._check import _positive
 
 _ADC_KINDS = ("walden", "schreier")
 _ENCODINGS = ("pwm", "bit_serial")
