@@ -22,8 +22,9 @@ Sources (short keys used in the `sources` of each table):
 
 Numbers marked "assumed" are ours, chosen as stated; the PCM table's periphery energy is the calibration residual
 that makes the total match the published HERMES figure (everything measured that the other components do not
-explain). The ReRAM and gain-cell tables are bottom-up estimates and *not* calibrated to a measured chip total:
-the PCM calibration shows that periphery dominates measured totals, so read them as lower bounds.
+explain). The ReRAM and gain-cell tables are bottom-up estimates and *not* calibrated to a measured chip total
+(`Technology.calibrated` is `False`): the PCM calibration shows that periphery dominates measured totals, so read
+every figure priced with them as a lower bound.
 """
 
 from __future__ import annotations
@@ -100,6 +101,9 @@ class Technology(eqx.Module):
     - `t_add_s`: one digital adder-tree stage (s).
     - `t_write_row_s`: writing one row of a dynamic array (s).
     - `sources`: `(field, source)` pairs.
+    - `calibrated`: whether the table's total is calibrated to a measured chip (`pcm_hermes`: HERMES). A
+      bottom-up table (`False`) leaves out the periphery that dominates measured totals: every figure priced
+      with it is a lower bound and must say so.
     """
 
     name: str = eqx.field(static=True)
@@ -118,6 +122,7 @@ class Technology(eqx.Module):
     t_add_s: float
     t_write_row_s: float
     sources: tuple[tuple[str, str], ...] = eqx.field(static=True, default=())
+    calibrated: bool = eqx.field(static=True, default=False)
 
     def __check_init__(self):
         if self.input_encoding not in _ENCODINGS:
@@ -132,6 +137,8 @@ class Technology(eqx.Module):
             _positive(f, getattr(self, f))
         for f in ("t_add_s", "t_write_row_s"):
             _positive(f, getattr(self, f), zero=True)
+        if not isinstance(self.calibrated, bool):
+            raise ValueError(f"calibrated must be True or False, got {self.calibrated!r}")
 
     # -- per-operation models ---------------------------------------------------------------------------------
     def _dac_bits(self, dac_bits: int | None) -> int:
@@ -186,7 +193,15 @@ class Technology(eqx.Module):
         return dict(self.sources).get(field, "not documented")
 
 
-def _table(name: str, input_encoding: str, ref_dac_bits: int, ref_adc_bits: int, **entries) -> Technology:
+def _table(
+    name: str,
+    input_encoding: str,
+    ref_dac_bits: int,
+    ref_adc_bits: int,
+    *,
+    calibrated: bool = False,
+    **entries,
+) -> Technology:
     """A `Technology` from `field=(value, source)` pairs: every number stands next to where it comes from."""
     return Technology(
         name=name,
@@ -195,6 +210,7 @@ def _table(name: str, input_encoding: str, ref_dac_bits: int, ref_adc_bits: int,
         ref_adc_bits=ref_adc_bits,
         **{f: value for f, (value, _) in entries.items()},
         sources=tuple((f, src) for f, (_, src) in entries.items()),
+        calibrated=calibrated,
     )
 
 
@@ -236,6 +252,48 @@ HERMES_MVM_ENERGY_PJ = HERMES_OPS_PER_MVM / (HERMES_TOPS_PER_W * 1e12) * 1e12
 """13,429 pJ: one 256x256 8-bit MVM on one core."""
 HERMES_MVM_TIME_S = HERMES_OPS_PER_MVM / (HERMES_TOPS * 1e12 / HERMES_CORES)
 """133 ns: one 256x256 MVM on one core at the published peak throughput."""
+HERMES_PWM_SLOT_S = 1.0e-9
+"""PWM slot (s): assumed 1 ns, so the 127 slots of an 8-bit input take 127 ns of HERMES's 133 ns per MVM."""
+HERMES_READ_V = 0.2
+"""Read voltage across a cell (V): assumed, a sub-threshold PCM read (HERMES reads below 0.3 V)."""
+PCM_G_MAX_US = 25.0
+"""Largest conductance of a PCM cell (uS): the aihwkit PCM statistical model that `analogsim.devices.PCM` uses."""
+MEAN_ABS_WEIGHT = 0.3
+"""Mean `|w| / w_max` of a trained layer's weights: assumed (bell-shaped weights clipped at about 3 sigma)."""
+MEAN_INPUT = 0.3
+"""Mean `|x| / x_max` of an MVM input (the PWM duty cycle): assumed, as `MEAN_ABS_WEIGHT`."""
+
+
+def pcm_cell_read_fj(
+    g_max_us: float = PCM_G_MAX_US,
+    v_read: float = HERMES_READ_V,
+    window_s: float = 127 * HERMES_PWM_SLOT_S,
+    *,
+    mean_abs_weight: float = MEAN_ABS_WEIGHT,
+    mean_input: float = MEAN_INPUT,
+) -> float:
+    """Mean energy (fJ) of one cell of a differential pair during one PWM MVM: `g V^2 t`.
+
+    A weight `w` sits on a pair (`g+ = g_max max(w, 0)`, `g- = g_max max(-w, 0)`), so one cell of the pair carries
+    `|w|` and the other nothing: the mean cell conductance is `g_max * mean|w| / 2`. The input's PWM pulse lasts
+    `window * |x|`. At the HERMES operating point (25 uS, 0.2 V, 127 ns, 0.3 and 0.3): `25e-6 * 0.2^2 * 127e-9 *
+    0.15 * 0.3 = 5.7 fJ`.
+
+    **Arguments:**
+
+    - `g_max_us`: largest cell conductance (uS).
+    - `v_read`: read voltage across the cell (V).
+    - `window_s`: PWM input window of a full-scale input (s).
+    - `mean_abs_weight`: mean `|w| / w_max`.
+    - `mean_input`: mean `|x| / x_max`.
+
+    **Returns:**
+
+    The energy in fJ.
+    """
+    g = _positive("g_max_us", g_max_us) * 1e-6 * _positive("mean_abs_weight", mean_abs_weight) / 2.0
+    t = _positive("window_s", window_s) * _positive("mean_input", mean_input)
+    return g * _positive("v_read", v_read) ** 2 * t * 1e15
 
 
 def pcm_hermes() -> Technology:
@@ -246,10 +304,10 @@ def pcm_hermes() -> Technology:
     or assumptions; `e_periphery_pj` is the residual per tile MVM (about 81 % of the total: the measured chip
     energy is dominated by its periphery, not by the array).
     """
-    t_slot = 1.0e-9  # assumed: 127 PWM slots of 1 ns form the 8-bit input window
+    t_slot = HERMES_PWM_SLOT_S
     t_adc = HERMES_MVM_TIME_S - 127 * t_slot  # the rest of the published 133 ns: conversion and readout
     adc = ADCModel("walden", fom=10.0, f_corner_hz=100e6)
-    e_dac, e_cell, e_mul = 0.3, 3.0, _MUL_FP32[0]
+    e_dac, e_cell, e_mul = 0.3, pcm_cell_read_fj(), _MUL_FP32[0]
     rows, cols = HERMES_TILE
     known = (
         rows * e_dac
@@ -262,13 +320,15 @@ def pcm_hermes() -> Technology:
         "pwm",
         8,
         8,
+        calibrated=True,
         e_dac_pj=(
             e_dac,
             "assumed: 8-bit PWM counter (~10 8-bit adds at 0.03 pJ, Horowitz2014) plus word-line drive",
         ),
         e_cell_read_fj=(
             e_cell,
-            "G V^2 t with g_max 25 uS (aihwkit PCM), 0.2 V read, 127 ns window, ~30 % mean |w| and input: ~3 fJ",
+            "pcm_cell_read_fj: G V^2 t of one cell of a differential pair, g_max 25 uS (aihwkit PCM) x mean |w| 0.3 "
+            "/ 2, 0.2 V read (assumed), 127 ns window x mean input 0.3: 5.7 fJ",
         ),
         adc=(
             adc,
@@ -299,7 +359,8 @@ def pcm_hermes() -> Technology:
 
 def reram_neurram() -> Technology:
     """HfOx RRAM in-memory computing after NeuRRAM (Wan et al., Nature 2022): bit-serial 4-bit inputs, 8-bit
-    outputs, 256x256 cores. Bottom-up estimate, not calibrated to a measured chip total (lower bound)."""
+    outputs, 256x256 cores. Bottom-up estimate, not calibrated to a measured chip total (`calibrated=False`):
+    no periphery energy, so every figure priced with it is a lower bound."""
     return _bottom_up(
         "ReRAM (NeuRRAM-like, bottom-up)",
         "bit_serial",
@@ -324,7 +385,8 @@ def reram_neurram() -> Technology:
 
 def gaincell_leroux() -> Technology:
     """Gain-cell (capacitive, written at run time) in-memory computing for attention after Leroux et al. 2025.
-    Bottom-up order-of-magnitude estimate (not the paper's tables): cheap writes, PWM inputs, 6-bit outputs."""
+    Bottom-up order-of-magnitude estimate (not the paper's tables; `calibrated=False`): cheap writes, PWM inputs,
+    6-bit outputs, no periphery energy, so every figure priced with it is a lower bound."""
     return _bottom_up(
         "gain cell (Leroux-2025-like, bottom-up)",
         "pwm",

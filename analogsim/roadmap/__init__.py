@@ -8,8 +8,10 @@ extended with its revolutionary (analog in-memory computing) scenario priced by 
   `expected_wall_hours`, `amdahl_speedup`): the paper states their inputs and results, not their formulas, so
   these are the standard models each docstring names;
 - the system and a training run on it (`TrainingSystem`, `baseline`, `optimized`, `time_to_train`: Fig. 7);
-- the projection by year (`Scenario`, `table1_scenarios`, `project_cost_usd`: Table 1, Fig. 5);
-- every figure the paper states next to the framework's value (`reproduction_table`, `summary`);
+- the cost of a run in a year, GPU and cloud (`run_cost_usd`, `CLOUD_OVER_GPU`) and the projection by year with
+  the stated growth rates (`Scenario`, `table1_scenarios`, `project_cost_usd`: Table 1, Fig. 5);
+- every figure the paper's text states next to the framework's value, with a status computed from the two
+  (`reproduction_table`, `claim`, `claim_status`, `summary`); the Fig. 7 saving and its sensitivity (`saving`);
 - the revolutionary scenario (`analog_training`).
 
 Every function takes and returns float64 NumPy values (or Python floats) and broadcasts, so a sweep is one call.
@@ -23,6 +25,14 @@ roadmap.saving_at(50_000)  # baseline over optimized wall time: the paper's "abo
 ```
 """
 
+from ._claim import (
+    RELATIONS as RELATIONS,
+    TOLERANCE as TOLERANCE,
+    claim as claim,
+    claim_status as claim_status,
+)
+from ._claims_cost import CROSSING_YEAR as CROSSING_YEAR, PARAM_GROWTH_2028 as PARAM_GROWTH_2028
+from ._claims_system import saving as saving
 from ._compute import (
     empirical_flops as empirical_flops,
     gpu_hours as gpu_hours,
@@ -36,26 +46,35 @@ from ._paper import (
     FLOPS_PER_GPU as FLOPS_PER_GPU,
     FLOPS_PER_PARAM_TOKEN as FLOPS_PER_PARAM_TOKEN,
     GPT3_PARAMS as GPT3_PARAMS,
+    GPT3_YEAR as GPT3_YEAR,
     GPT4_PARAMS as GPT4_PARAMS,
+    GPT4_YEAR as GPT4_YEAR,
     GPU_MEMORY_GB as GPU_MEMORY_GB,
     GPU_MTBF_HOURS as GPU_MTBF_HOURS,
     GPU_PERF_GROWTH_PER_YEAR as GPU_PERF_GROWTH_PER_YEAR,
     GPUS_PER_CPU as GPUS_PER_CPU,
     GROUP_RECOVERY_HOURS as GROUP_RECOVERY_HOURS,
     N_GROUPS as N_GROUPS,
+    PARAM_GROWTH_PER_YEAR as PARAM_GROWTH_PER_YEAR,
+    PRICE_PERFORMANCE_DOUBLING_YEARS as PRICE_PERFORMANCE_DOUBLING_YEARS,
     SEQUENTIAL_FRACTION as SEQUENTIAL_FRACTION,
+    SUPERCOMPUTER_GROWTH_PER_YEAR as SUPERCOMPUTER_GROWTH_PER_YEAR,
     TOKEN_SCALING_EXPONENT as TOKEN_SCALING_EXPONENT,
     TOKENS_PER_PARAM as TOKENS_PER_PARAM,
     TOLERATED_GROUPS as TOLERATED_GROUPS,
+    TYPICAL_EXPERTS as TYPICAL_EXPERTS,
     USD_PER_GPU_HOUR as USD_PER_GPU_HOUR,
 )
 from ._projection import (
+    BASE_EXPERTS as BASE_EXPERTS,
     BASE_PARAMS as BASE_PARAMS,
     BASE_YEAR as BASE_YEAR,
-    PARAM_GROWTH_PER_YEAR as PARAM_GROWTH_PER_YEAR,
+    CLOUD_OVER_GPU as CLOUD_OVER_GPU,
+    GPT4_EXPERTS as GPT4_EXPERTS,
     Scenario as Scenario,
     implied_param_growth as implied_param_growth,
     project_cost_usd as project_cost_usd,
+    run_cost_usd as run_cost_usd,
     table1_scenarios as table1_scenarios,
 )
 from ._reliability import (
@@ -70,7 +89,7 @@ from ._reliability import (
 )
 from ._reproduce import (
     FIG7_GPUS as FIG7_GPUS,
-    GPT4_EXPERTS as GPT4_EXPERTS,
+    PAPER_POINTS as PAPER_POINTS,
     fig7_data as fig7_data,
     projection_data as projection_data,
     reproduction_table as reproduction_table,

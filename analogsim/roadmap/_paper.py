@@ -39,3 +39,20 @@ GPT4_PARAMS = 1.8e12
 """GPT-4's parameters (1.8 T, the paper's estimate, Sec. 2.1)."""
 GPU_PERF_GROWTH_PER_YEAR = 1.69
 """GPU performance growth per year (x1.69 = +69 %/year). Paper, Sec. 2.1 (Fig. 6)."""
+PARAM_GROWTH_PER_YEAR = 2.8
+"""Growth per year of the largest models' parameters: "forecasted to grow by 180 % per year" (x2.8). Paper,
+Sec. 2.1 (Fig. 6's text)."""
+PRICE_PERFORMANCE_DOUBLING_YEARS = 2.46
+"""Doubling time of GPU FLOP/s per dollar (years; "approximately 2.46 years (29 months)", Hobbhahn and Besiroglu
+2022). Paper, Sec. 2 (Fig. 4)."""
+SUPERCOMPUTER_GROWTH_PER_YEAR = 1.78
+"""Growth per year of the output of leading supercomputing systems (~78 %/year). Paper, Sec. 2.1."""
+COMPUTE_DOUBLING_MONTHS = (4.0, 7.0)
+"""Doubling time (months) of the training compute of notable models, all and large-scale only (EpochAI 2023).
+Paper, Sec. 2 (Fig. 3)."""
+TYPICAL_EXPERTS = (4, 10)
+""""Today, a typical range of K is 4 to 10 experts." Paper, Sec. 1.3."""
+GPT3_YEAR = 2021
+"""Year the paper gives for GPT-3's training (Sec. 2.1)."""
+GPT4_YEAR = 2023
+"""Year the paper gives for GPT-4's training (Sec. 2.1)."""

@@ -16,10 +16,10 @@ from ._arrays import _pos
 from ._compute import moe_flops
 from ._paper import FLOPS_PER_GPU, TOKENS_PER_PARAM, USD_PER_GPU_HOUR
 
-GPU_POWER_W = float(_cost.h100().power_w)
-"""GPU power while training (W): the H100 SXM board power of `analogsim.cost.h100` (700 W, NVIDIA datasheet), so
-one baseline GPU-hour is 0.7 kWh. The framework's rate and price (`FLOPS_PER_GPU`, `USD_PER_GPU_HOUR`) are the
-paper's A100 figures; the power is the larger H100 board's, an upper-end choice for the GPU baseline."""
+GPU_POWER_W = float(_cost.a100().power_w)
+"""GPU power while training (W): the A100 SXM board power of `analogsim.cost.a100` (400 W, NVIDIA datasheet), the
+GPU whose sustained rate (`FLOPS_PER_GPU`, 150 TFLOP/s) and price (`USD_PER_GPU_HOUR`) the paper's Table 3 gives,
+so one baseline GPU-hour is 0.4 kWh and 150 TFLOP/s x 3600 s of work."""
 HBM_PJ_PER_BYTE = 3.9 * 8
 """HBM2 access energy, about 3.9 pJ/bit (O'Connor et al., "Fine-grained DRAM", MICRO 2017)."""
 
@@ -51,7 +51,7 @@ class AnalogTraining(eqx.Module):
 
     def cost_usd(self, usd_per_gpu_hour: float = USD_PER_GPU_HOUR, gpu_power_w: float = GPU_POWER_W) -> float:
         """Cost under the assumption that hardware is paid per joule at the GPU's rate (`price / (power x 1 h)`:
-        $2.5 per 0.7 kWh), i.e. an analog system costs as much per watt as a GPU system."""
+        $2.5 per 0.4 kWh), i.e. an analog system costs as much per watt as a GPU system."""
         return self.total_j / (gpu_power_w * 3600.0) * usd_per_gpu_hour
 
     def as_dict(self) -> dict:

@@ -46,7 +46,24 @@ def test_roadmap_section(ctx):
     for png in ("roadmap_fig7.png", "roadmap_projection.png", "roadmap_revolutionary.png"):
         assert (c.out / png).stat().st_size > 0 and png in res.markdown
     json.dumps(res.figures, allow_nan=False)
-    assert "not reproduced" in res.markdown and "reproduced" in res.markdown
+    assert "**not reproduced**" in res.markdown and "**reproduced**" in res.markdown
+    # the ReRAM figures are flagged as priced with an uncalibrated table
+    assert "**uncalibrated**" in res.markdown
+    rows = res.figures["reproduction"]
+    assert res.markdown.count("**reproduced**") == sum(r["status"] == "reproduced" for r in rows)
+
+
+def test_revolutionary_plot_shows_every_component():
+    from analogsim import roadmap
+    from analogsim_lab.report.roadmap import revolutionary_components
+
+    rev = roadmap.summary(quick=True)["revolutionary"]
+    comps = revolutionary_components(rev)
+    # the digital remainder is a panel of its own, on a linear axis, for every system
+    assert all(v > 0 for v in comps["digital (GPU)"].values())
+    assert any("uncalibrated" in k for k in comps["array"])
+    for part in ("adc", "periphery", "data_movement", "weight_update"):
+        assert max(comps[part].values()) > 0
 
 
 def test_examples_json_contract(tmp_path):
@@ -61,4 +78,6 @@ def test_examples_json_contract(tmp_path):
     r = json.loads(p.read_text())
     assert 1.5 < r["saving_at_50k_gpus"] < 2.5
     for row in r["reproduction"]:
-        assert {"claim", "paper_value", "framework_value", "assumptions"} <= set(row)
+        assert {"claim", "ours", "paper", "tolerance", "status", "assumption", "sensitivity"} <= set(row)
+        assert row["status"] in ("reproduced", "not reproduced")
+    assert r["revolutionary"]["reram_neurram"]["calibrated"] is False
