@@ -38,6 +38,17 @@ from ._digital import (
     h200 as h200,
     measure_cpu as measure_cpu,
 )
+from ._hermes import (
+    HERMES_MVM_ENERGY_PJ as HERMES_MVM_ENERGY_PJ,
+    HERMES_MVM_TIME_S as HERMES_MVM_TIME_S,
+    HERMES_PWM_SLOT_S as HERMES_PWM_SLOT_S,
+    HERMES_READ_V as HERMES_READ_V,
+    HERMES_TOPS_PER_W as HERMES_TOPS_PER_W,
+    MEAN_ABS_WEIGHT as MEAN_ABS_WEIGHT,
+    MEAN_INPUT as MEAN_INPUT,
+    PCM_G_MAX_US as PCM_G_MAX_US,
+    pcm_cell_read_fj as pcm_cell_read_fj,
+)
 from ._price import (
     COMPONENTS as COMPONENTS,
     Cost as Cost,
@@ -57,9 +68,6 @@ from ._pulses import (
     pulses_reram_assumed as pulses_reram_assumed,
 )
 from ._tech import (
-    HERMES_MVM_ENERGY_PJ as HERMES_MVM_ENERGY_PJ,
-    HERMES_MVM_TIME_S as HERMES_MVM_TIME_S,
-    HERMES_TOPS_PER_W as HERMES_TOPS_PER_W,
     ADCModel as ADCModel,
     Technology as Technology,
     gaincell_leroux as gaincell_leroux,

@@ -10,7 +10,8 @@ from .._config import CrossbarConfig
 from .._converters import ADC, DAC
 from ._counts import MVMCount, count_mvm
 from ._digital import DigitalDevice
-from ._tech import HERMES_TILE, Technology, pcm_hermes
+from ._hermes import HERMES_TILE
+from ._tech import Technology, pcm_hermes
 
 COMPONENTS = ("dac", "array", "adc", "digital", "write", "periphery")
 """Energy components, in the order of the stacked bars."""

@@ -36,6 +36,7 @@ class CostStudy:
 
     hermes: cost.Cost
     per_tech: dict
+    calibrated: dict
     batch: int
     layers: list
     devices: list
@@ -55,6 +56,7 @@ def price_study(ctx: Context) -> CostStudy:
     return CostStudy(
         hermes=cost.hermes_mvm(),
         per_tech={n: cost.hermes_mvm(t) for n, t in techs.items()},
+        calibrated={n: t.calibrated for n, t in techs.items()},
         batch=batch,
         layers=cost.price_all(counts, pcm)[0],
         devices=devices,
@@ -70,6 +72,7 @@ def cost_figures(s: CostStudy) -> dict:
         "hermes_mvm_latency_ns": s.hermes.latency_s * 1e9,
         "hermes_tops_per_w": s.hermes.tops_per_w,
         "mvm_256_by_tech": {n: c.as_dict() for n, c in s.per_tech.items()},
+        "calibrated_by_tech": s.calibrated,
         "adc_sweep": {"bits": ADC_BITS, "total_nj": [c.total_j * 1e9 for c in s.sweep]},
         "mlp_batch": s.batch,
         "mlp_vs_digital": s.compare,
@@ -143,7 +146,8 @@ def cost_markdown(s: CostStudy, pngs: dict) -> str:
     )
     tech_rows = "\n".join(
         f"| {n} | {c.total_j * 1e9:.2f} | {c.latency_s * 1e9:.0f} | {c.tops_per_w:.1f} | "
-        f"{100 * c.energy_j['adc'] / c.total_j:.0f}% | {100 * c.energy_j['periphery'] / c.total_j:.0f}% |"
+        f"{100 * c.energy_j['adc'] / c.total_j:.0f}% | {100 * c.energy_j['periphery'] / c.total_j:.0f}% | "
+        f"{'yes' if s.calibrated[n] else 'no: lower bound'} |"
         for n, c in s.per_tech.items()
     )
     return f"""
@@ -158,8 +162,8 @@ model (Murmann's survey) in bits and sample rate.
 
 ![where the joules go]({pngs["joules"]})
 
-| technology | nJ per 256x256 MVM | latency (ns) | TOPS/W | ADC share | periphery share |
-|---|---|---|---|---|---|
+| technology | nJ per 256x256 MVM | latency (ns) | TOPS/W | ADC share | periphery share | calibrated to a chip |
+|---|---|---|---|---|---|---|
 {tech_rows}
 
 ### Analog PCM vs digital, MLP {list(MLP_SHAPES)} at batch {s.batch}
