@@ -1,13 +1,13 @@
 """Training checkpoints: one file format and one resume rule for every trainer in the project.
 
-A checkpoint holds a pytree's array leaves (``eqx.tree_serialise_leaves``) behind a JSON header with the number of
-finished epochs, the per-epoch history (losses, learning curves) and a description of the run (``run``: anything
+A checkpoint holds a pytree's array leaves (`eqx.tree_serialise_leaves`) behind a JSON header with the number of
+finished epochs, the per-epoch history (losses, learning curves) and a description of the run (`run`: anything
 that must match for a resume to be valid: recipe, sizes, hardware fingerprint, key). Files are written atomically,
 so a run killed while writing leaves the previous checkpoint intact.
 
-Resume rule (:func:`resume`): a run asked for ``epochs`` epochs in total continues after the checkpoint's last
-finished epoch up to that total; a checkpoint of another run (a different ``run`` description) or with more epochs
-than asked for raises ``ValueError`` instead of silently continuing or truncating it.
+Resume rule (`resume`): a run asked for `epochs` epochs in total continues after the checkpoint's last
+finished epoch up to that total; a checkpoint of another run (a different `run` description) or with more epochs
+than asked for raises `ValueError` instead of silently continuing or truncating it.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ _MAGIC = b"ANALOGSIM-CHECKPOINT-2\n"
 
 
 class Checkpoint(NamedTuple):
-    """What :func:`load` and :func:`resume` return."""
+    """What `load` and `resume` return."""
 
     tree: Any
-    """The restored pytree (the structure of ``like``)."""
+    """The restored pytree (the structure of `like`)."""
     epoch: int
     """Number of finished epochs stored (0 when there was no checkpoint to resume)."""
     history: list
@@ -45,9 +45,16 @@ def _check_epoch(epoch) -> int:
 
 
 def save(path: str | os.PathLike, tree, *, epoch: int, run: dict, history: list | None = None) -> None:
-    """Write ``tree`` with its epoch count, history and run description to ``path`` atomically.
+    """Write `tree` with its epoch count, history and run description to `path` atomically.
 
-    ``run`` and ``history`` must be JSON-serialisable (no NaN); ``history`` has one entry per finished epoch."""
+    **Arguments:**
+
+    - `path`: the file (its folder is created if needed).
+    - `tree`: the pytree to store (its array leaves are written).
+    - `epoch`: the number of finished epochs.
+    - `run`: the run description (JSON-serialisable, no NaN) that a resume must match.
+    - `history`: one JSON-serialisable entry per finished epoch.
+    """
     epoch = _check_epoch(epoch)
     history = [] if history is None else list(history)
     if len(history) != epoch:
@@ -59,8 +66,13 @@ def save(path: str | os.PathLike, tree, *, epoch: int, run: dict, history: list 
 
 
 def load(path: str | os.PathLike, like) -> Checkpoint:
-    """Read a checkpoint written by :func:`save` into the structure of ``like`` (same tree, same leaf shapes).
-    Raises ``ValueError`` for a missing file, another format, or a tree that does not match."""
+    """Read a checkpoint written by `save` into the structure of `like` (same tree, same leaf shapes).
+    Raises `ValueError` for a missing file, another format, or a tree that does not match.
+
+    **Returns:**
+
+    A `Checkpoint` with the restored tree, the epoch count, the history and the run description.
+    """
     path = Path(path)
     if not path.exists():
         raise ValueError(f"no checkpoint at {os.fspath(path)!r}")
@@ -78,11 +90,23 @@ def load(path: str | os.PathLike, like) -> Checkpoint:
 
 
 def resume(path: str | os.PathLike | None, like, *, run: dict, epochs: int) -> Checkpoint:
-    """The state to continue a run of ``epochs`` epochs in total from.
+    """The state to continue a run of `epochs` epochs in total from.
 
-    Without a checkpoint file (or with ``path=None``) this is ``like`` at epoch 0. Otherwise the stored state,
-    provided the stored ``run`` equals ``run`` (``ValueError`` naming the differing entries if not) and it has at
-    most ``epochs`` finished epochs (``ValueError`` if more: the run asked for is shorter than the one stored)."""
+    Without a checkpoint file (or with `path=None`) this is `like` at epoch 0. Otherwise the stored state,
+    provided the stored `run` equals `run` (`ValueError` naming the differing entries if not) and it has at
+    most `epochs` finished epochs (`ValueError` if more: the run asked for is shorter than the one stored).
+
+    **Arguments:**
+
+    - `path`: the checkpoint file, or `None` for a run without checkpoints.
+    - `like`: a pytree with the structure and leaf shapes of the stored one (the fresh state).
+    - `run`: this run's description.
+    - `epochs`: the total number of epochs this run asks for.
+
+    **Returns:**
+
+    The `Checkpoint` to continue from.
+    """
     epochs = _check_epoch(epochs)
     run = json.loads(json.dumps(run))  # compare in the form it is stored in (tuples become lists)
     if path is None or not Path(path).exists():

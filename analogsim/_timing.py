@@ -18,13 +18,25 @@ def median_times(
     max_rounds: int = 1000,
     warmup: int = 2,
 ) -> dict[str, float]:
-    """Median wall time in seconds of each zero-argument function in ``fns``.
+    """Median wall time in seconds of each zero-argument function in `fns`.
 
-    Each function is called ``warmup`` times first (compilation, caches), then the functions are called round-robin
-    for at least ``repeats`` rounds and, while fewer than ``min_seconds`` have passed, for more rounds (at most
-    ``max_rounds``): functions compared side by side see the same machine load, and sub-millisecond calls get enough
-    samples for a stable median on a shared machine. Results are blocked on (``jax.block_until_ready``) before the
+    Each function is called `warmup` times first (compilation, caches), then the functions are called round-robin
+    for at least `repeats` rounds and, while fewer than `min_seconds` have passed, for more rounds (at most
+    `max_rounds`): functions compared side by side see the same machine load, and sub-millisecond calls get enough
+    samples for a stable median on a shared machine. Results are blocked on (`jax.block_until_ready`) before the
     clock stops, so asynchronous dispatch is not mistaken for speed.
+
+    **Arguments:**
+
+    - `fns`: zero-argument functions by name.
+    - `repeats`: the least number of timed rounds.
+    - `min_seconds`: keep timing rounds until this much wall time has passed (at most `max_rounds` rounds).
+    - `max_rounds`: the most timed rounds when `min_seconds` asks for more than `repeats`.
+    - `warmup`: untimed calls of each function before the first round.
+
+    **Returns:**
+
+    The median seconds per call, by name.
     """
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"repeats must be an integer >= 1, got {repeats!r}")
@@ -50,5 +62,5 @@ def median_times(
 
 
 def median_time(fn: Callable[[], Any], **kwargs) -> float:
-    """Median wall time in seconds of one zero-argument function (see :func:`median_times` for the options)."""
+    """Median wall time in seconds of one zero-argument function (see `median_times` for the options)."""
     return median_times({"f": fn}, **kwargs)["f"]
