@@ -10,6 +10,7 @@ from ._nonideal import IRDrop, ReadNoise, StuckAt
 from .devices import PCM, AbstractDevice, Ideal
 
 _MAPPINGS = ("per_column", "global")
+_DRIFT_REFERENCES = ("one_hot", "all_ones")
 
 
 class CrossbarConfig(eqx.Module):
@@ -31,9 +32,14 @@ class CrossbarConfig(eqx.Module):
     - `read_noise`: per-MVM weight read noise (`analogsim.ReadNoise`) or None.
     - `faults`: stuck-at faults (`analogsim.StuckAt`) or None.
     - `ir_drop`: first-order IR-drop model (`analogsim.IRDrop`) or None.
-    - `drift_compensation`: global drift compensation (aihwkit's `GlobalDriftCompensation`): after programming and
-      at each `at(t)` the array is read with an all-ones input and the outputs are scaled digitally by
-      `mean|y_ref(0)| / mean|y_ref(t)|`.
+    - `drift_compensation`: global drift compensation (aihwkit's `GlobalDriftCompensation`): right after
+      programming and at each `at(t)` the array is read with reference inputs, and the outputs are scaled digitally
+      by `mean|y_ref(0)| / mean|y_ref(t)|`.
+    - `drift_reference`: the reference read of drift compensation. `"one_hot"` (aihwkit's: `get_readout_tensor`
+      is the identity) reads the programmed array through its DAC, read noise and ADC with one one-hot input per
+      row, each tile on its own, and averages `|y|` over every cell read; `"all_ones"` reads the effective weights
+      (no converters, no per-MVM noise) with one all-ones input and averages `|y|` over the outputs, which is
+      cheaper but scatters more, since positive and negative weights of a column cancel in its sum.
     """
 
     device: AbstractDevice = eqx.field(default_factory=PCM)
@@ -45,6 +51,7 @@ class CrossbarConfig(eqx.Module):
     faults: StuckAt | None = None
     ir_drop: IRDrop | None = None
     drift_compensation: bool = eqx.field(static=True, default=False)
+    drift_reference: str = eqx.field(static=True, default="one_hot")
 
     def __check_init__(self):
         if not isinstance(self.device, AbstractDevice):
@@ -70,6 +77,8 @@ class CrossbarConfig(eqx.Module):
                 )
         if not isinstance(self.drift_compensation, bool):
             raise ValueError(f"drift_compensation must be a bool, got {self.drift_compensation!r}")
+        if self.drift_reference not in _DRIFT_REFERENCES:
+            raise ValueError(f"drift_reference must be one of {_DRIFT_REFERENCES}, got {self.drift_reference!r}")
 
     @classmethod
     def ideal(cls, tile: tuple[int, int] = (512, 512), mapping: str = "per_column") -> CrossbarConfig:

@@ -6,6 +6,9 @@ integer `|k| <= 2**(n-1) - 1` (zero is exact, `2**n - 1` levels); `bits = 1` is 
 `{-bound, +bound}`; `bits=None` means an ideal converter (no quantization). Rounding uses a straight-through
 estimator (the gradient of the rounding is taken as 1) and clipping has its natural gradient (0 outside the range), so
 networks can be trained through the converters.
+
+Resolutions are limited to `1 <= bits <= MAX_BITS` (24): the levels are float32 numbers, and float32 has a 24-bit
+significand, so a finer converter would have levels that float32 cannot tell apart.
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import _random
 from ._custom_types import PRNGKeyArray
-from ._validate import check, check_int
+from ._validate import check, check_int, check_key
+
+MAX_BITS = 24
+"""The largest converter resolution: float32 (the simulator's precision) has a 24-bit significand."""
 
 
 def quantize(x: jax.Array, bits: int | None, bound) -> jax.Array:
@@ -25,13 +32,17 @@ def quantize(x: jax.Array, bits: int | None, bound) -> jax.Array:
     **Arguments:**
 
     - `x`: the values to convert.
-    - `bits`: resolution (>= 1), or `None` to only clip.
-    - `bound`: full scale (same units as `x`), or `None` for no clipping (only with `bits=None`).
+    - `bits`: resolution, an int in `[1, 24]`, or `None` to only clip.
+    - `bound`: full scale (same units as `x`), `> 0`, or `None` for no clipping (only with `bits=None`).
 
     **Returns:**
 
     The quantized values, same shape as `x`, with a straight-through gradient for the rounding.
+
+    Raises `ValueError` for `bits` outside `[1, 24]`, a `bound <= 0` (checked when `bound` is not traced), or
+    `bits` without a `bound`.
     """
+    _check_bits_bound(bits, bound, "quantize")
     if bound is not None:
         x = jnp.clip(x, -bound, bound)
     if bits is None:
@@ -47,12 +58,13 @@ def quantize(x: jax.Array, bits: int | None, bound) -> jax.Array:
 
 def _check_bits_bound(bits, bound, name: str) -> None:
     """Shared validation of a converter's resolution and full scale."""
-    check_int(bits, f"{name} bits", minimum=1, allow_none=True)
+    check_int(bits, f"{name} bits (levels are float32 numbers: at most {MAX_BITS} bits)", minimum=1,
+              maximum=MAX_BITS, allow_none=True)  # fmt: skip
     if bound is None:
         if bits is not None:
             raise ValueError(f"a quantizing {name} (bits not None) needs a finite bound > 0, got bound=None")
     else:
-        check(lambda b: b > 0, bound, f"{name} bound must be > 0")
+        check(lambda b: (b > 0) & np.isfinite(b), bound, f"{name} bound must be finite and > 0")
 
 
 class DAC(eqx.Module):
@@ -60,7 +72,8 @@ class DAC(eqx.Module):
 
     **Arguments:**
 
-    - `bits`: resolution; `None` means ideal (no quantization). `bits=1` is a sign (binary) driver.
+    - `bits`: resolution, an int in `[1, 24]`; `None` means ideal (no quantization). `bits=1` is a sign (binary)
+      driver.
     - `bound`: full-scale input: inputs are clipped to `[-bound, bound]`; `None` (only with `bits=None`) means no
       clipping.
     - `scale_inputs`: if True, each input vector is first divided digitally by its own `max |x|` so that it spans
@@ -117,7 +130,7 @@ class ADC(eqx.Module):
 
     **Arguments:**
 
-    - `bits`: resolution; `None` means ideal (no quantization).
+    - `bits`: resolution, an int in `[1, 24]`; `None` means ideal (no quantization).
     - `bound`: saturation level in normalized units (default 12, aihwkit's default `out_bound`); `None` (only with
       `bits=None`) means no clipping.
     - `noise_std`: standard deviation of Gaussian noise added to each tile output before conversion, in normalized
@@ -131,7 +144,7 @@ class ADC(eqx.Module):
     def __check_init__(self):
         _check_bits_bound(self.bits, self.bound, "ADC")
         if self.noise_std is not None:
-            check(lambda s: s >= 0, self.noise_std, "ADC noise_std must be >= 0")
+            check(lambda s: (s >= 0) & np.isfinite(s), self.noise_std, "ADC noise_std must be finite and >= 0")
 
     @property
     def ideal(self) -> bool:
@@ -166,6 +179,7 @@ class ADC(eqx.Module):
         if self.noise_std is not None or noise_variance is not None:
             if key is None:
                 raise ValueError("this ADC conversion is noisy (ADC noise_std or read noise): pass key=...")
+            check_key(key)
             var = jnp.zeros((), y.dtype)
             if self.noise_std is not None:
                 var = var + jnp.asarray(self.noise_std, y.dtype) ** 2

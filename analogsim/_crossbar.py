@@ -13,6 +13,10 @@ from jaxtyping import Array, Float
 
 from ._config import CrossbarConfig
 from ._custom_types import PRNGKeyArray
+from ._validate import check_finite, check_key
+
+_T_MESSAGE = "t_seconds must be finite and >= 0 (seconds after programming)"
+_REFERENCE_STREAM = 2  # fold_in index of the drift-compensation reference read (0 and 1: the two cells of a pair)
 
 
 def _geometry(shape: tuple[int, int], tile: tuple[int, int]) -> tuple[int, int, int]:
@@ -91,12 +95,39 @@ def _effective_weights(
     return jnp.where(wn >= 0, 1.0, -1.0) * (g[0] - g[1]) / span
 
 
-def _readout(w: jax.Array, n_in: int) -> jax.Array:
-    """Global drift compensation reference: mean over outputs of |response to an all-ones input|."""
+def _readout(config: CrossbarConfig, w: jax.Array, n_in: int, key) -> jax.Array:
+    """The global drift compensation reference `mean |y_ref|` of the normalized array `w` (n_t, out, rows).
+
+    `config.drift_reference == "one_hot"` (aihwkit's `GlobalDriftCompensation`): every row of every tile is driven
+    by a one-hot input through the DAC, and every output goes through the read noise and the ADC of its tile; the
+    mean is over all the cells read (padding rows excluded). The output of one row is one cell pair, so the reads
+    are drawn elementwise, without forming the `(in, in)` identity. `"all_ones"`: one noise-free read of `w` with
+    an all-ones input, mean over the outputs.
+    """
     n_t, _, rows = w.shape
     mask = (jnp.arange(n_t * rows) < n_in).astype(w.dtype).reshape(n_t, rows)
-    r = jnp.einsum("tor,tr->o", w, mask)
-    return jnp.maximum(jnp.mean(jnp.abs(r)), 1e-12)
+    if config.drift_reference == "all_ones":
+        r = jnp.einsum("tor,tr->o", w, mask)
+        return jnp.maximum(jnp.mean(jnp.abs(r)), 1e-12)
+    v1 = config.dac(jnp.ones((1,), w.dtype))[0][0]  # the drive level of the one active row
+    cells = w.reshape(-1, 1, 1)  # every cell pair as its own (tile, out, row) read
+    v = jnp.broadcast_to(v1, cells.shape)
+    noise_var = None if config.read_noise is None else config.read_noise.variance(v, cells)
+    y = config.adc(v1 * cells, key=key, noise_variance=noise_var).reshape(w.shape)
+    total = jnp.sum(jnp.abs(y) * mask[:, None, :])
+    return jnp.maximum(total / (n_in * w.shape[1]), 1e-12)
+
+
+def _reference_key(config: CrossbarConfig, key, where: str):
+    """The key of the drift-compensation reference read (None when that read is noise-free)."""
+    if not (config.drift_compensation and config.drift_reference == "one_hot" and config.stochastic_mvm):
+        return None
+    if key is None:
+        raise ValueError(
+            f"drift compensation reads the array through its per-MVM noise (read noise or ADC noise): pass key=... "
+            f"to {where}"
+        )
+    return jr.fold_in(key, _REFERENCE_STREAM)
 
 
 def _check_t(t_seconds) -> jax.Array:
@@ -104,12 +135,19 @@ def _check_t(t_seconds) -> jax.Array:
         v = np.asarray(t_seconds, dtype=np.float64)
     except Exception:  # traced
         t = jnp.asarray(t_seconds, jnp.float32)
-        return eqx.error_if(t, (t < 0) | ~jnp.isfinite(t), "t_seconds must be finite and >= 0")
+        return eqx.error_if(t, (t < 0) | ~jnp.isfinite(t), _T_MESSAGE)
     if v.shape != ():
         raise ValueError(f"t_seconds must be a scalar, got shape {v.shape}")
     if not np.isfinite(v) or v < 0:
-        raise ValueError(f"t_seconds must be finite and >= 0 (seconds after programming), got {float(v)}")
+        raise ValueError(f"{_T_MESSAGE}, got {float(v)}")
     return jnp.asarray(v, jnp.float32)
+
+
+def _batch_error(n: int) -> ValueError:
+    return ValueError(
+        f"this Crossbar holds a batch of {n} programmed arrays (a leading axis from jax.vmap over program); use it "
+        "inside jax.vmap, one array at a time, e.g. jax.vmap(lambda xb, k: xb.at(t, key=k)(x, key=k))(xbs, keys)"
+    )
 
 
 class Crossbar(eqx.Module):
@@ -118,6 +156,10 @@ class Crossbar(eqx.Module):
     `xb(x, key=...)` is the analog matrix-vector product `W @ x`: DAC on the inputs, one analog MVM per tile
     (with per-MVM read noise and ADC noise), one ADC per tile output, digital sum of the tiles and digital rescaling.
     `xb.at(t, key=...)` returns the same array `t` seconds after programming.
+
+    A `Crossbar` is one array. `jax.vmap(lambda k: asim.program(W, cfg, key=k))(keys)` returns a batch of them
+    (every leaf with a leading axis); use such a batch inside `jax.vmap` again. Its `shape`, `tiles`, `at`,
+    `__call__` and `effective_weights` raise `ValueError` outside `vmap`, saying so.
 
     **Attributes:**
 
@@ -144,12 +186,14 @@ class Crossbar(eqx.Module):
     @property
     def shape(self) -> tuple[int, int]:
         """(out, in)"""
+        if self.weights.ndim != 2:
+            raise _batch_error(self.weights.shape[0])
         return self.weights.shape
 
     @property
     def tiles(self) -> tuple[int, int]:
         """Number of physical tiles along (inputs, outputs)."""
-        rows, cols, n_t = _geometry(self.shape, self.config.tile)
+        _, cols, n_t = _geometry(self.shape, self.config.tile)
         return n_t, math.ceil(self.shape[0] / cols)
 
     def at(self, t_seconds, *, key: PRNGKeyArray | None = None) -> Crossbar:
@@ -167,12 +211,16 @@ class Crossbar(eqx.Module):
 
         A new `Crossbar` with `w`, `t_seconds` and `drift_scale` of that time.
         """
+        self.shape  # noqa: B018  (raises for a batch of arrays)
+        check_key(key, allow_none=True)
         t = _check_t(t_seconds)
         if self.config.device.stochastic and key is None:
             raise ValueError(
                 f"{type(self.config.device).__name__} reads are stochastic: pass key=... to at()"
             )
-        w, drift_scale = _at(self, t, key)
+        w, drift_scale = _at(self, t, key, _reference_key(self.config, key, "at()"))
+        if isinstance(t, jax.core.Tracer):  # the check on t must survive even where w does not depend on t
+            w = eqx.error_if(w, (t < 0) | ~jnp.isfinite(t), _T_MESSAGE)
         return eqx.tree_at(lambda a: (a.w, a.t_seconds, a.drift_scale), self, (w, t, drift_scale))
 
     def __call__(
@@ -198,13 +246,16 @@ class Crossbar(eqx.Module):
             )
         if self.config.stochastic_mvm and key is None:
             raise ValueError("this crossbar has per-MVM noise (read noise or ADC noise): pass key=...")
+        check_key(key, allow_none=True)
         if not jnp.issubdtype(x.dtype, jnp.floating):
             x = x.astype(jnp.float32)
+        x = check_finite(x, "inputs contain NaN or inf")
         return _mvm(self, x, key)
 
     def effective_weights(self) -> Float[Array, "out in"]:
         """The weights the array multiplies by now, in the units of `weights` (drift compensation included,
         converters and per-MVM noise excluded)."""
+        self.shape  # noqa: B018  (raises for a batch of arrays)
         return _from_tiles(self.w, self.shape[1]) * (self.scale * self.drift_scale)[:, None]
 
 
@@ -212,10 +263,10 @@ class Crossbar(eqx.Module):
 # module would make XLA copy the unchanged (out, in) target weights into a fresh output buffer on every call (a
 # 64 MB copy for a 4096 x 4096 array, measured as a fifth of the drift time).
 @eqx.filter_jit
-def _at(xb: Crossbar, t: jax.Array, key) -> tuple[jax.Array, jax.Array]:
+def _at(xb: Crossbar, t: jax.Array, key, ref_key) -> tuple[jax.Array, jax.Array]:
     w = _effective_weights(xb.config, xb.weights, xb.scale, xb.prog_key, t, key)
     if xb.config.drift_compensation:
-        drift_scale = xb.ref_readout / _readout(w, xb.shape[1])
+        drift_scale = xb.ref_readout / _readout(xb.config, w, xb.shape[1], ref_key)
     else:
         drift_scale = jnp.ones((), jnp.float32)
     return w, drift_scale
@@ -258,7 +309,8 @@ def program(
 
     - `weights`: the weights `(out, in)`, finite.
     - `config`: the hardware (`analogsim.CrossbarConfig`).
-    - `key`: draws the programming noise and the fault map; required when the device or the faults are stochastic.
+    - `key`: draws the programming noise and the fault map (and the noise of the drift-compensation reference
+      read); required when any of these is stochastic. A JAX key: `jax.random.key(0)`, not the int 0.
 
     **Returns:**
 
@@ -272,20 +324,15 @@ def program(
         raise ValueError(f"weights must be a non-empty 2-D (out, in) matrix, got shape {w.shape}")
     if not jnp.issubdtype(w.dtype, jnp.floating):
         w = w.astype(jnp.float32)
-    try:
-        finite = bool(np.all(np.isfinite(np.asarray(w))))
-    except Exception:  # traced: checked at run time below
-        finite = True
-        w = eqx.error_if(w, ~jnp.all(jnp.isfinite(w)), "weights contain NaN or inf")
-    if not finite:
-        raise ValueError("weights contain NaN or inf")
+    w = check_finite(w, "weights contain NaN or inf")
+    check_key(key, allow_none=True)
     if config.stochastic_program and key is None:
         raise ValueError(
             f"programming on {type(config.device).__name__}"
             f"{' with stuck-at faults' if config.faults is not None else ''} is stochastic: pass key=..."
         )
     w = w.astype(jnp.float32)
-    scale, w_eff, ref = _program(w, config, key)
+    scale, w_eff, ref = _program(w, config, key, _reference_key(config, key, "program"))
     return Crossbar(
         config=config,
         weights=w,
@@ -299,8 +346,13 @@ def program(
 
 
 @eqx.filter_jit
-def _program(weights: jax.Array, config: CrossbarConfig, key) -> tuple[jax.Array, jax.Array, jax.Array]:
+def _program(
+    weights: jax.Array, config: CrossbarConfig, key, ref_key
+) -> tuple[jax.Array, jax.Array, jax.Array]:
     scale = _weight_scale(weights, config.mapping)
     w = _effective_weights(config, weights, scale, key, None, None)
-    ref = _readout(w, weights.shape[1]) if config.drift_compensation else jnp.ones((), jnp.float32)
+    if config.drift_compensation:
+        ref = _readout(config, w, weights.shape[1], ref_key)
+    else:
+        ref = jnp.ones((), jnp.float32)
     return scale, w, ref

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import equinox as eqx
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 
@@ -39,14 +42,43 @@ def check_nonnegative(module, names: tuple[str, ...]) -> None:
         check(lambda s: s >= 0, getattr(module, name), f"{type(module).__name__} {name} must be >= 0")
 
 
-def check_int(value, name: str, *, minimum: int, allow_none: bool = False) -> None:
+def check_int(value, name: str, *, minimum: int, maximum: int | None = None, allow_none: bool = False) -> None:
+    """Raise `ValueError` unless `value` is an int in `[minimum, maximum]` (or None, with `allow_none`)."""
     if value is None and allow_none:
         return
+    allowed = f"an integer >= {minimum}" if maximum is None else f"an integer in [{minimum}, {maximum}]"
+    allowed += " or None" if allow_none else ""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(
-            f"{name} must be an integer >= {minimum}{' or None' if allow_none else ''}, got {value!r}"
-        )
-    if value < minimum:
-        raise ValueError(
-            f"{name} must be an integer >= {minimum}{' or None' if allow_none else ''}, got {value}"
-        )
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {allowed}, got {value}")
+
+
+def check_key(key, name: str = "key", *, allow_none: bool = False) -> None:
+    """Raise `ValueError` unless `key` is a JAX PRNG key: a typed key (`jax.random.key`) or a raw `uint32[..., 2]`
+    key (`jax.random.PRNGKey`), or None with `allow_none`. The message says how to make one."""
+    if key is None and allow_none:
+        return
+    dtype = getattr(key, "dtype", None)
+    shape = getattr(key, "shape", None)
+    if dtype is not None and jnp.issubdtype(dtype, jax.dtypes.prng_key):
+        return
+    if dtype == jnp.uint32 and shape is not None and len(shape) >= 1 and shape[-1] == 2:
+        return
+    got = f"{type(key).__name__} {key!r}" if dtype is None else f"an array of dtype {dtype} and shape {shape}"
+    raise ValueError(
+        f"{name} must be a JAX PRNG key, made with jax.random.key(seed) (e.g. jax.random.key(0)) and split with "
+        f"jax.random.split; got {got}"
+    )
+
+
+def check_finite(x: jax.Array, message: str) -> jax.Array:
+    """`x` unchanged if all its entries are finite. Otherwise `ValueError(message)` when `x` is concrete, or the
+    same message from `eqx.error_if` at run time when `x` is traced (under `jit`, `vmap` or `grad`)."""
+    try:
+        v = np.asarray(x)
+    except Exception:  # a tracer: checked when the program runs
+        return eqx.error_if(x, ~jnp.all(jnp.isfinite(x)), message)
+    if not np.all(np.isfinite(v)):
+        raise ValueError(message)
+    return x

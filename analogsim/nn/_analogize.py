@@ -12,6 +12,7 @@ import jax.random as jr
 from .._config import CrossbarConfig
 from .._crossbar import _check_t
 from .._custom_types import PRNGKeyArray
+from .._validate import check_key
 from ._attention import AnalogAttention, AttentionConfig
 from ._linear import AnalogLinear, HWANoise
 
@@ -143,6 +144,7 @@ def program_model(model, *, key: PRNGKeyArray | None = None):
     """The model with every `AnalogLinear` programmed into its crossbar (each layer with its own key
     `fold_in(key, i)`). Pure: `vmap` it over keys for Monte-Carlo programmings. Raises `ValueError` if the
     model has no analog layer or a stochastic layer gets no key."""
+    check_key(key, allow_none=True)
     layers = _analog_layers(model)
     if not layers:
         raise ValueError(
@@ -156,6 +158,7 @@ def program_model(model, *, key: PRNGKeyArray | None = None):
 def age_model(model, t_seconds, *, key: PRNGKeyArray | None = None):
     """The programmed model `t_seconds` after programming (absolute time): every analog layer's
     `Crossbar.at(t, key=fold_in(key, i))`. Raises `ValueError` for `t < 0` or an unprogrammed model."""
+    check_key(key, allow_none=True)
     t = _check_t(t_seconds)
     layers = _analog_layers(model)
     if not layers or any(layer.crossbar is None for layer in layers):

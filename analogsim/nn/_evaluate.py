@@ -14,6 +14,7 @@ from jaxtyping import Array, Float
 
 from .._crossbar import _check_t
 from .._custom_types import PRNGKeyArray
+from .._validate import check_key
 from ._analogize import age_model, program_model, with_drift_compensation
 
 TIMES: dict[str, float] = {
@@ -120,6 +121,7 @@ def evaluate_drift(
         raise ValueError(f"n_programmings must be a positive int, got {n_programmings!r}")
     if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1):
         raise ValueError(f"chunk must be a positive int or None, got {chunk!r}")
+    check_key(key)
     times = _check_times(TIMES if times is None else times)
     if drift_compensation is not None:
         model = with_drift_compensation(model, drift_compensation)

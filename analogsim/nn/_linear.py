@@ -14,10 +14,14 @@ from .. import _random
 from .._config import CrossbarConfig
 from .._crossbar import Crossbar, program
 from .._custom_types import PRNGKeyArray
-from .._validate import check
+from .._validate import check, check_key
 from ..devices import PCM, Ideal
 
 _NOISE_KINDS = ("additive", "pcm")
+_PASS_KEY_DOWN = (
+    "; if this layer sits inside a model, the model's __call__ must take a key and pass it down to each analog "
+    "layer (split it with jax.random.split, as analogsim.nn.apply_linear(layer, x, key=k) expects)"
+)
 
 
 class HWANoise(eqx.Module):
@@ -119,6 +123,11 @@ class AnalogLinear(eqx.Module):
     The bias is digital (added after the ADC). Unlike `eqx.nn.Linear` the layer accepts `x` of shape
     `(..., in_features)`: one call on a batch draws one weight-noise sample (like one programmed array) and
     independent per-MVM noise per vector.
+
+    Gradients with respect to a model holding analog layers: use `eqx.filter_grad` (or `eqx.filter_value_and_grad`,
+    as `analogsim.nn.train` does). Plain `jax.grad` over the whole model rejects its non-float leaves before any
+    layer runs: the `inference` flag (a bool, as in `eqx.nn.Dropout`, so that `eqx.nn.inference_mode` can set it)
+    and, once programmed, the crossbar's PRNG key. `jax.grad` with respect to inputs or weight arrays works.
 
     **Attributes:**
 
@@ -253,7 +262,7 @@ class AnalogLinear(eqx.Module):
         _check_features(x, self.in_features, f"AnalogLinear({self.in_features} -> {self.out_features})")
         if self.crossbar is not None:
             if self.config.stochastic_mvm and key is None:
-                raise ValueError("this analog layer has per-MVM noise (read or ADC noise): pass key=...")
+                raise ValueError("this analog layer has per-MVM noise (read or ADC noise): pass key=..." + _PASS_KEY_DOWN)
             y = self.crossbar(x, key=key)
         else:
             noisy = self.hwa is not None and not self.inference
@@ -261,7 +270,9 @@ class AnalogLinear(eqx.Module):
                 raise ValueError(
                     "the training forward pass of this AnalogLinear is stochastic (hardware-aware training noise "
                     "or per-MVM noise): pass key=..., or switch the noise off with eqx.nn.inference_mode(model)"
+                    + _PASS_KEY_DOWN
                 )
+            check_key(key, allow_none=True)
             w = self.programming_weight()
             if key is not None:
                 wkey, mkey = jr.split(key)

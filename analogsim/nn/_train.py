@@ -17,6 +17,7 @@ from .. import _checkpoint
 from .._config import CrossbarConfig
 from .._crossbar import Crossbar
 from .._custom_types import PRNGKeyArray
+from .._validate import check_key
 from ._attention import AttentionConfig
 from ._linear import HWANoise
 
@@ -121,6 +122,7 @@ def train(
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    check_key(key)
     data = tuple(jnp.asarray(a) for a in (data if isinstance(data, (tuple, list)) else (data,)))
     n = data[0].shape[0]
     if any(a.shape[:1] != (n,) for a in data):

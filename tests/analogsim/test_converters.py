@@ -60,8 +60,34 @@ def test_dac_scaling_makes_output_independent_of_magnitude():
         lambda: asim.ADC(bits=8, bound=0.0),
         lambda: asim.ADC(bits=8, noise_std=-0.1),
         lambda: asim.ADC(bits=8, bound=float("nan")),
+        lambda: asim.ADC(bits=8, bound=float("inf")),
+        lambda: asim.ADC(bits=8, noise_std=float("inf")),
     ],
 )
 def test_bad_converters_raise(make):
     with pytest.raises(ValueError):
         make()
+
+
+@pytest.mark.parametrize("cls", [asim.DAC, asim.ADC])
+@pytest.mark.parametrize("bits", [25, 40, 64])
+def test_too_many_bits_raise_at_construction(cls, bits):
+    # float32 levels: more than 24 bits cannot be told apart, and 2**(bits - 1) overflows int32 beyond 32
+    with pytest.raises(ValueError, match=r"\[1, 24\]"):
+        cls(bits=bits)
+    assert cls(bits=24).bits == 24
+
+
+@pytest.mark.parametrize(
+    "bits, bound, match",
+    [(-2, 1.0, "bits"), (0, 1.0, "bits"), (25, 1.0, "bits"), (2.0, 1.0, "bits"), (4, 0.0, "bound"),
+     (4, -1.0, "bound"), (4, float("nan"), "bound"), (None, -1.0, "bound"), (4, None, "bound")],
+)  # fmt: skip
+def test_quantize_rejects_bad_bits_and_bounds(bits, bound, match):
+    with pytest.raises(ValueError, match=match):
+        asim.quantize(jnp.linspace(-2.0, 2.0, 9), bits, bound)
+
+
+def test_quantize_traced_bound_is_not_checked_but_works():
+    q = jax.jit(lambda b: asim.quantize(jnp.asarray([0.26, 3.0]), 4, b))(1.0)
+    np.testing.assert_allclose(q, [2 / 7, 1.0], rtol=1e-6)

@@ -395,3 +395,51 @@ def test_bad_inputs_raise(getkey):
         ann.evaluate_drift(pm, lambda m, k: 0.0, key=getkey(), times={"bad": -5.0})
     with pytest.raises(ValueError, match="noise_std"):
         ann.AttentionConfig(score_adc=asim.ADC(bits=8, bound=1.0, noise_std=0.01))
+
+
+class _DropsTheKey(eqx.Module):
+    """A model whose forward pass takes a key but does not hand it to its analog layer."""
+
+    layer: ann.AnalogLinear
+
+    def __call__(self, x, *, key=None):
+        return self.layer(x)
+
+
+def test_a_model_that_does_not_pass_its_key_down_is_told_so(getkey):
+    for cfg, hwa in ((IDEAL, ann.HWANoise()), (_noisy_cfg(), None)):
+        model = _DropsTheKey(ann.AnalogLinear(12, 5, config=cfg, key=getkey(), hwa=hwa))
+        if hwa is None:
+            model = ann.program_model(model, key=getkey())
+        with pytest.raises(ValueError, match="must take a key and pass it down"):
+            model(jnp.ones(12), key=getkey())
+
+
+def test_int_keys_get_a_message_on_how_to_make_one(getkey, make_mlp):
+    model = ann.analogize(make_mlp((12, 5), key=getkey()), _noisy_cfg())
+    with pytest.raises(ValueError, match=r"jax\.random\.key\(0\)"):
+        ann.program_model(model, key=0)
+    pm = ann.program_model(model, key=getkey())
+    with pytest.raises(ValueError, match=r"jax\.random\.key\(0\)"):
+        ann.age_model(pm, 1.0, key=0)
+    with pytest.raises(ValueError, match=r"jax\.random\.key\(0\)"):
+        ann.evaluate_drift(model, lambda m, k: 0.0, key=0, n_programmings=2)
+
+
+def test_model_gradients_need_filter_grad(getkey, make_mlp):
+    # The documented way: eqx.filter_grad over the model (unprogrammed or programmed) equals jax.grad over the
+    # weight arrays alone. Plain jax.grad over the whole model rejects the bool `inference` flag (and a programmed
+    # array's key) before any layer runs; this test pins that down so the README and the docstring stay true.
+    model = ann.analogize(make_mlp((12, 8, 5), key=getkey()), IDEAL)
+    x = jr.normal(getkey(), (4, 12))
+    loss = lambda m: jnp.sum(m(x) ** 2)
+    for m in (model, ann.program_model(model)):
+        g = eqx.filter_grad(loss)(m)
+        w = [layer.weight for layer in m.layers]
+        g_w = jax.grad(
+            lambda ws, m=m: loss(eqx.tree_at(lambda m: [layer.weight for layer in m.layers], m, ws))
+        )(w)
+        for layer, gw in zip(g.layers, g_w, strict=True):
+            np.testing.assert_allclose(layer.weight, gw, rtol=1e-5, atol=1e-6)
+        with pytest.raises(TypeError, match="inexact"):
+            jax.grad(loss)(m)
