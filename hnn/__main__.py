@@ -39,24 +39,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return v
+def _int_in(low: int, high: int | None, what: str):
+    """An argparse `type` that accepts integers in `[low, high)` (`high=None`: no upper bound), naming `what`."""
 
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            v = None
+        if v is None or v < low or (high is not None and v >= high):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return v
 
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer in [0, 2**32), got {text!r}") from None
-    if not 0 <= v < 2**32:
-        raise argparse.ArgumentTypeError(f"expected an integer in [0, 2**32), got {text!r}")
-    return v
+    return parse
 
 
 def _positive_seconds(text: str) -> float:
@@ -94,8 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout", type=_positive_seconds, default=60.0, help="wall-clock budget in seconds (default 60)"
     )
-    parser.add_argument("--seed", type=_seed, default=0, help="PRNG seed in [0, 2**32) (default 0)")
-    parser.add_argument("--replicas", type=_positive_int, default=32, help="parallel replicas (default 32)")
+    parser.add_argument("--seed", type=_int_in(0, 2**32, "an integer in [0, 2**32)"), default=0, help="PRNG seed in [0, 2**32) (default 0)")
+    parser.add_argument("--replicas", type=_int_in(1, None, "a positive integer"), default=32, help="parallel replicas (default 32)")
     return parser
 
 
