@@ -1,7 +1,8 @@
 """The k-SAT benchmark behind `examples/ksat.py` and the report's k-SAT section.
 
 For every method and instance set it runs independent replicas of `hnn.solve(..., stop="all")` on each instance,
-computes the instance's TTS99 from the replicas' first-hit steps (`hnn.tts99`, optimal run length), and returns one
+computes the instance's TTS99 from the replicas' first-hit steps (`hnn.tts99` with the run length chosen on one half
+of the replicas and scored on the other, so the choice does not bias it low), and returns one
 row per (method, set): median and 90th-percentile TTS99 in steps (flips per replica for the focused searches,
 parallel sweeps for the Hopfield networks), median TTS99 in seconds (steps times the measured seconds per step of
 the batched run divided by the number of replicas, i.e. the CPU time of one replica's steps, crediting the CPU with

@@ -14,6 +14,36 @@ from jaxtyping import Array, Bool, Int
 
 __all__ = ["CNF", "random_ksat", "planted_ksat"]
 
+# Purpose constants folded into a user's key (`jr.fold_in(key, PURPOSE)`) so that each consumer of a key draws from
+# its own stream: `planted_ksat(key)` and `hnn.solve(key=key)` with the same key never share random numbers (the
+# solver's replicas would otherwise start on the planted solution).
+RANDOM_KSAT_PURPOSE = 0x6B736174  # "ksat"
+PLANTED_KSAT_PURPOSE = 0x706C6E74  # "plnt"
+
+
+def normalize_clause(literals: Sequence[int]) -> tuple[list[int], list[int], bool]:
+    """The one rule that turns a clause as written into the clause the solvers see (shared by the DIMACS reader and
+    `CNF.from_clauses`).
+
+    **Arguments:**
+
+    - `literals`: the signed 1-based literals of one clause, in file order (non-zero ints).
+
+    **Returns:**
+
+    `(clause, repeated, tautology)`: the clause with repeated literals merged (first occurrences, in order), the
+    repeated literals (one entry per extra occurrence), and whether the clause holds both `x` and `not x` (a
+    tautology, always true; callers drop it).
+    """
+    seen: dict[int, None] = {}
+    repeated = []
+    for v in literals:
+        if v in seen:
+            repeated.append(v)
+        seen[v] = None
+    clause = list(seen)
+    return clause, repeated, any(-v in seen for v in clause)
+
 
 def _is_concrete(x) -> bool:
     return not isinstance(x, jax.core.Tracer)
@@ -60,18 +90,25 @@ class CNF(eqx.Module):
     def from_clauses(cls, clauses: Iterable[Sequence[int]], n_vars: int | None = None) -> CNF:
         """Builds a `CNF` from a list of clauses (lists of signed 1-based literals), padding with zeros.
 
-        `n_vars` defaults to the largest variable index that occurs.
+        Each clause is normalized as the DIMACS reader does it (`normalize_clause`): repeated literals are merged
+        and tautologies (`x` and `not x` in one clause) dropped, so that every row holds distinct variables and
+        `make_break`/`flip_delta` are exact. An empty clause is kept (it makes the formula unsatisfiable).
+        `n_vars` defaults to the largest variable index that occurs (dropped clauses included).
         """
-        rows = [[int(v) for v in c] for c in clauses]
-        for i, row in enumerate(rows):
+        written = [[int(v) for v in c] for c in clauses]
+        rows = []
+        for i, row in enumerate(written):
             if any(v == 0 for v in row):
                 raise ValueError(f"clause {i} contains the literal 0; literals are signed 1-based integers.")
+            clause, _, tautology = normalize_clause(row)
+            if not tautology:
+                rows.append(clause)
+        if n_vars is None:
+            n_vars = max((abs(v) for row in written for v in row), default=0)
         width = max((len(r) for r in rows), default=0)
         arr = np.zeros((len(rows), width), np.int32)
         for i, row in enumerate(rows):
             arr[i, : len(row)] = row
-        if n_vars is None:
-            n_vars = int(np.abs(arr).max()) if arr.size else 0
         return cls(arr, n_vars)
 
     @property
@@ -148,7 +185,7 @@ def random_ksat(key, n_vars: int, n_clauses: int, k: int, *, planted: bool = Fal
     if planted:
         return planted_ksat(key, n_vars, n_clauses, k)[0]
     _check_ksat_args(n_vars, n_clauses, k)
-    var_key, sign_key = jr.split(key)
+    var_key, sign_key = jr.split(jr.fold_in(key, RANDOM_KSAT_PURPOSE))
     var = _distinct_vars(var_key, n_vars, n_clauses, k)
     neg = jr.bernoulli(sign_key, 0.5, (n_clauses, k))
     lits = jnp.where(neg, -(var + 1), var + 1)
@@ -161,7 +198,8 @@ def planted_ksat(key, n_vars: int, n_clauses: int, k: int) -> tuple[CNF, Bool[Ar
 
     **Arguments:**
 
-    - `key`: PRNG key (`jax.random`); equal keys give equal formulas.
+    - `key`: PRNG key (`jax.random`); equal keys give equal formulas. The key is folded with a purpose constant
+      of its own, so `hnn.solve(cnf, key=key)` with the same key draws independent starting assignments.
     - `n_vars`, `n_clauses`, `k`: the numbers of variables, clauses and literals per clause (`k <= n_vars`).
 
     **Returns:**
@@ -171,7 +209,7 @@ def planted_ksat(key, n_vars: int, n_clauses: int, k: int) -> tuple[CNF, Bool[Ar
     if key is None:
         raise ValueError("`planted_ksat` is stochastic: pass a `key`.")
     _check_ksat_args(n_vars, n_clauses, k)
-    hidden_key, var_key, pattern_key = jr.split(key, 3)
+    hidden_key, var_key, pattern_key = jr.split(jr.fold_in(key, PLANTED_KSAT_PURPOSE), 3)
     hidden = jr.bernoulli(hidden_key, 0.5, (n_vars,))
     var = _distinct_vars(var_key, n_vars, n_clauses, k)
     pattern = jr.randint(pattern_key, (n_clauses,), 1, 2**k)  # bit j set: literal j is true under `hidden`

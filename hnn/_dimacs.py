@@ -5,17 +5,26 @@ library (Hoos & Stuetzle, "SATLIB: An online resource for research on SAT", SAT 
 one header line `p cnf <variables> <clauses>`, then clauses as whitespace-separated signed 1-based literals, each
 clause terminated by `0` (a clause may span lines, several may share a line). SATLIB's uniform random files end with a
 `%` line followed by a stray `0`; reading stops at `%`.
+
+Lines end at `\n`, `\r\n` or `\r` (what a text editor counts; other Unicode line separators are whitespace
+inside a line). A count or literal is an optional `-` and ASCII digits; variable indices and counts must fit in a
+signed 32-bit integer (the formula is stored as `int32`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Sequence
 
 from analogsim import io as _io
 
-from ._cnf import CNF
+from ._cnf import CNF, normalize_clause
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_INTEGER = re.compile(r"-?[0-9]+")
+_MAX_INDEX = 2**31 - 1  # the largest variable index and count an int32 formula holds
 
 __all__ = ["DimacsError", "DimacsReport", "parse_dimacs", "read_dimacs", "read_dimacs_report", "write_dimacs"]
 
@@ -83,7 +92,10 @@ def parse_dimacs(text: str, *, source: str = "<string>") -> tuple[CNF, DimacsRep
     """
     parser = _DimacsParser(source)
     last_line = 0
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()  # the break that ends the last line starts no new one
+    for lineno, raw in enumerate(lines, start=1):
         last_line = lineno
         line = raw.strip()
         if not line:
@@ -125,22 +137,22 @@ class _DimacsParser:
         tokens = line.split()
         if len(tokens) != 4 or tokens[0] != "p" or tokens[1] != "cnf":
             raise self.error(f"malformed header {line!r}; expected 'p cnf <variables> <clauses>'", lineno)
-        try:
-            self.n_vars, self.n_declared = int(tokens[2]), int(tokens[3])
-        except ValueError:
+        if not all(_INTEGER.fullmatch(t) for t in tokens[2:]):
             raise self.error(
                 f"non-integer count in header {line!r}; expected 'p cnf <variables> <clauses>'", lineno
-            ) from None
+            )
+        self.n_vars, self.n_declared = int(tokens[2]), int(tokens[3])
         if self.n_vars < 0 or self.n_declared < 0:
             raise self.error(f"negative count in header {line!r}", lineno)
+        if self.n_vars > _MAX_INDEX:
+            raise self.error(f"too many variables in header {line!r}: at most {_MAX_INDEX} are supported", lineno)
         self.header_line = lineno
 
     def token(self, token: str, lineno: int) -> None:
         """Reads one literal; `0` ends the current clause."""
-        try:
-            lit = int(token)
-        except ValueError:
-            raise self.error(f"non-integer token {token!r}", lineno) from None
+        if not _INTEGER.fullmatch(token):
+            raise self.error(f"non-integer token {token!r}", lineno)
+        lit = int(token)
         if self.header_line is None:
             raise self.error("clause data before the 'p cnf' header (missing header)", lineno)
         if lit == 0:
@@ -157,13 +169,9 @@ class _DimacsParser:
     def end_clause(self, lineno: int) -> None:
         """Closes the current clause: merges repeated literals, drops it if it is a tautology."""
         self.read_clauses += 1
-        seen: dict[int, None] = {}
-        for v in self.current:
-            if v in seen:
-                self.merged.append((lineno, v))
-            seen[v] = None
-        lits = list(seen)
-        if any(-v in seen for v in lits):
+        lits, repeated, tautology = normalize_clause(self.current)
+        self.merged.extend((lineno, v) for v in repeated)
+        if tautology:
             self.tautologies.append(lineno)
         else:
             if not lits:

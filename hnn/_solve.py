@@ -15,10 +15,12 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import Array, Bool, Int
 
 from ._cnf import CNF
-from ._energy import verify
+from ._energy import energy, verify
 from ._method import AbstractMethod, AnalogHopfield, HighOrderHopfield, ProbSAT, QuadratizedHopfield, WalkSAT
 
 __all__ = ["RESULTS", "Solution", "solve", "METHODS", "get_method"]
+
+SOLVE_PURPOSE = 0x736F6C76  # "solv": folded into `solve`'s key, apart from the generators' purposes in `_cnf.py`
 
 METHODS = ("probsat", "walksat", "hopfield", "qubo", "analog", "cadical")
 """Names accepted by `solve(method=...)`. `"cadical"` is python-sat's CaDiCaL, the exact digital baseline."""
@@ -30,14 +32,15 @@ class RESULTS(eqx.Enumeration):
     - `satisfied`: a satisfying assignment was found and verified against the CNF with plain NumPy.
     - `budget_exhausted`: the step budget (`max_steps`) or the wall-clock budget (`timeout_s`) ran out before any
       replica satisfied the formula (for a stochastic method this proves nothing about satisfiability).
-    - `unsatisfiable`: CaDiCaL proved that no assignment satisfies the formula (only `method="cadical"`).
+    - `unsatisfiable`: no assignment satisfies the formula: CaDiCaL proved it (`method="cadical"`), or the formula
+      holds an empty clause (any method).
 
     Compare items with `==` (`sol.status == hnn.RESULTS.satisfied`); `hnn.RESULTS[item]` is the item's message.
     """
 
     satisfied = "a satisfying assignment was found and verified"
     budget_exhausted = "the step or time budget ran out before a replica satisfied the formula"
-    unsatisfiable = "CaDiCaL proved the formula unsatisfiable"
+    unsatisfiable = "the formula was proved unsatisfiable (by CaDiCaL, or it holds an empty clause)"
 
 
 def get_method(method: str | AbstractMethod) -> AbstractMethod | str:
@@ -65,9 +68,9 @@ class Solution(eqx.Module):
 
     - `assignment`: `(n_vars,)` booleans: a satisfying assignment when `status` is `RESULTS.satisfied` (verified
       against the CNF), else the replica assignment with the fewest unsatisfied clauses seen last (None for
-      CaDiCaL).
+      CaDiCaL and for a formula with an empty clause).
     - `status`: how the search ended, an `hnn.RESULTS` item: `satisfied`, `budget_exhausted` (steps or time ran
-      out) or `unsatisfiable` (CaDiCaL only).
+      out) or `unsatisfiable` (CaDiCaL's proof, or an empty clause).
     - `method`: the method name.
     - `steps`: loop iterations run (parallel sweeps for the Hopfield methods, flips per replica for focused search).
     - `flips`: variables flipped, summed over replicas.
@@ -229,7 +232,13 @@ def solve(
     **Returns:**
 
     A `Solution`. Every assignment is verified against the clauses with plain NumPy before `RESULTS.satisfied` is
-    reported.
+    reported. Two kinds of formula are decided without running the dynamics (0 steps): one without clauses (e.g.
+    `p cnf 3 0`) is satisfied by every assignment (`RESULTS.satisfied`, the all-false assignment, every replica
+    solved at step 0); one holding an empty clause is satisfied by none (`RESULTS.unsatisfiable`, assignment
+    None, no replica solved).
+
+    The key is folded with a purpose constant of its own (`jr.fold_in`), so `hnn.planted_ksat(key)` and
+    `solve(..., key=key)` with the same key draw independent numbers: no replica starts on the planted solution.
     """
     if not isinstance(cnf, CNF):
         raise ValueError(f"`cnf` must be an `hnn.CNF`, got {type(cnf).__name__}.")
@@ -239,6 +248,9 @@ def solve(
         return _solve_cadical(cnf, timeout_s)
     if key is None:
         raise ValueError("`solve` with a stochastic method needs a `key` (e.g. jax.random.key(0)).")
+    if (trivial := _trivial_solution(cnf, m, replicas)) is not None:
+        return trivial
+    key = jr.fold_in(key, SOLVE_PURPOSE)
     start = time.perf_counter()
     mesh = _replica_mesh(devices, replicas)
     problem = m.prepare(cnf)
@@ -305,6 +317,27 @@ def _solution(cnf: CNF, m: AbstractMethod, problem, carry: _Carry, replicas: int
         replica_hit_step=hit,
         replica_flips=flips,
         replica_unsat=unsat,
+    )
+
+
+def _trivial_solution(cnf: CNF, m: AbstractMethod, replicas: int) -> Solution | None:
+    """The `Solution` of a formula decided without search, or None: without clauses every assignment satisfies
+    it (every replica at step 0); with an empty clause none does (an empty clause is always false)."""
+    if cnf.n_clauses and not bool(np.any(np.asarray(cnf.sizes) == 0)):
+        return None
+    satisfied = cnf.n_clauses == 0
+    zeros = np.zeros((replicas,), np.int32)
+    return Solution(
+        assignment=np.zeros((cnf.n_vars,), bool) if satisfied else None,
+        status=RESULTS.satisfied if satisfied else RESULTS.unsatisfiable,
+        method=m.name,
+        steps=0,
+        flips=0,
+        variable_updates=0,
+        wall_time_s=0.0,
+        replica_hit_step=zeros if satisfied else zeros - 1,
+        replica_flips=zeros,
+        replica_unsat=zeros if satisfied else zeros + int(energy(cnf, np.zeros((cnf.n_vars,), bool))),
     )
 
 

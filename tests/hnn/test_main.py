@@ -1,6 +1,10 @@
+import subprocess
+import sys
+
 import pytest
 
 import hnn
+from hnn import __main__ as cli
 from hnn.__main__ import main
 
 
@@ -10,8 +14,8 @@ def parse_model(out):
     return [lit > 0 for lit in lits[:-1]]
 
 
-def test_cli_satisfiable(satlib, capsys):
-    path = satlib / "uf20" / "uf20-01.cnf"
+def test_cli_satisfiable(cnf_data, capsys):
+    path = cnf_data / "satlib" / "uf20" / "uf20-01.cnf"
     assert main([str(path), "--timeout", "30"]) == 10
     out = capsys.readouterr().out
     lines = out.splitlines()
@@ -32,10 +36,82 @@ def test_cli_unknown_and_unsat(tmp_path, capsys):
     assert "s UNSATISFIABLE" in capsys.readouterr().out
 
 
+def test_cli_unsat_file(cnf_data, capsys):
+    assert main([str(cnf_data / "unsat" / "rand3-n20-m120.cnf"), "--method", "cadical"]) == 20
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "s UNSATISFIABLE"
+
+
+@pytest.mark.parametrize("method", ["probsat", "cadical"])
+def test_cli_empty_formula(tmp_path, capsys, method):
+    path = tmp_path / "empty.cnf"
+    path.write_text("p cnf 3 0\n")
+    assert main([str(path), "--method", method]) == 10
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-2:] == ["s SATISFIABLE", "v 0"]
+    assert captured.err == ""
+
+
 def test_cli_bad_file(tmp_path, capsys):
     path = tmp_path / "bad.cnf"
     path.write_text("p cnf 2 1\n1 3 0\n")
     assert main([str(path)]) == 1
-    assert "bad.cnf:2" in capsys.readouterr().out
-    with pytest.raises(SystemExit):
-        main([str(path), "--method", "nope"])
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "bad.cnf:2" in captured.err
+    assert main([str(tmp_path / "missing.cnf")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and "missing.cnf" in captured.err
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--replicas", "0"], "--replicas"),
+        (["--replicas", "-3"], "--replicas"),
+        (["--replicas", "many"], "--replicas"),
+        (["--timeout", "0"], "--timeout"),
+        (["--timeout", "nan"], "--timeout"),
+        (["--timeout", "inf"], "--timeout"),
+        (["--seed", "-1"], "--seed"),
+        (["--seed", str(2**64)], "--seed"),
+        (["--method", "nope"], "--method"),
+        (["--frobnicate"], "unrecognized"),
+        ([], None),
+    ],
+)
+def test_cli_bad_arguments_exit_2_with_one_line(tmp_path, capsys, args, fragment):
+    path = tmp_path / "f.cnf"
+    path.write_text("p cnf 1 1\n1 0\n")
+    argv = [str(path), *args] if fragment else []
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("python -m hnn: error:")
+    if fragment:
+        assert fragment in lines[0]
+
+
+def test_cli_help_documents_exit_codes(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for code, meaning in (("10", "satisfiable"), ("20", "unsatisfiable"), ("0", "unknown"), ("1", "file"),
+                          ("2", "arguments")):
+        assert any(line.split()[:1] == [code] and meaning in line for line in out.splitlines()), code
+    doc = cli.__doc__
+    assert all(f"- {code}: " in doc for code in ("10", "20", "0", "1", "2"))
+
+
+def test_cli_subprocess_bad_argument_has_no_traceback(tmp_path):
+    path = tmp_path / "f.cnf"
+    path.write_text("p cnf 1 1\n1 0\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "hnn", str(path), "--replicas", "0"], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr

@@ -13,9 +13,9 @@ UNSAT_3 = hnn.CNF.from_clauses(
 
 
 @pytest.mark.parametrize("method", STOCHASTIC)
-def test_solves_verifies_is_deterministic_and_compiles_once(method, satlib, count_compiles):
-    cnf = hnn.read_dimacs(satlib / "uf20" / "uf20-01.cnf")
-    other = hnn.read_dimacs(satlib / "uf20" / "uf20-02.cnf")  # the same shape class as uf20-01
+def test_solves_verifies_is_deterministic_and_compiles_once(method, cnf_data, count_compiles):
+    cnf = hnn.read_dimacs(cnf_data / "satlib" / "uf20" / "uf20-01.cnf")
+    other = hnn.read_dimacs(cnf_data / "satlib" / "uf20" / "uf20-02.cnf")  # the same shape class as uf20-01
     key, other_key = jr.key(3), jr.key(4)
     kwargs = dict(method=method, replicas=16, max_steps=50_000)
     sol = hnn.solve(cnf, key=key, **kwargs)
@@ -43,9 +43,12 @@ def test_unsat_never_reported_satisfied(method):
     assert np.all(sol.replica_hit_step == -1) and np.all(sol.replica_unsat >= 1)
 
 
-def test_cadical_exact_baseline(satlib):
+def test_cadical_exact_baseline(cnf_data):
     assert hnn.solve(UNSAT_3, method="cadical").status == hnn.RESULTS.unsatisfiable
-    cnf = hnn.read_dimacs(satlib / "uf50" / "uf50-01.cnf")
+    assert hnn.solve(hnn.read_dimacs(cnf_data / "unsat" / "rand3-n20-m120.cnf"), method="cadical").status == (
+        hnn.RESULTS.unsatisfiable
+    )
+    cnf = hnn.read_dimacs(cnf_data / "satlib" / "uf50" / "uf50-01.cnf")
     sol = hnn.solve(cnf, method="cadical", timeout_s=30)
     assert sol.status == hnn.RESULTS.satisfied and hnn.verify(cnf, sol.assignment)
     empty = hnn.CNF.from_clauses([[1], []], n_vars=1)
@@ -87,6 +90,16 @@ def test_timeout_returns_budget_exhausted():
     assert sol.status == hnn.RESULTS.budget_exhausted and sol.wall_time_s < 10
 
 
+def test_shipped_satlib_instances_solved(cnf_data):
+    files = sorted((cnf_data / "satlib").glob("uf*/*.cnf"))
+    assert len(files) == 6
+    for i, f in enumerate(files):
+        cnf = hnn.read_dimacs(f)
+        sol = hnn.solve(cnf, key=jr.key(i), method="probsat", replicas=32, max_steps=100_000)
+        assert sol.satisfied and hnn.verify(cnf, sol.assignment), f
+
+
+@pytest.mark.slow
 def test_satlib_subset(satlib):
     files = sorted((satlib / "uf20").glob("*.cnf"))[:20] + sorted((satlib / "uf100").glob("*.cnf"))[:3]
     for i, f in enumerate(files):
@@ -102,6 +115,27 @@ def test_all_satlib_solved(family, satlib):
         cnf = hnn.read_dimacs(f)
         sol = hnn.solve(cnf, key=jr.key(i), method="probsat", replicas=32, max_steps=200_000)
         assert sol.satisfied and hnn.verify(cnf, sol.assignment), f
+
+
+@pytest.mark.parametrize("method", [*STOCHASTIC, "analog", "cadical"])
+@pytest.mark.parametrize("n_vars", [0, 3])
+def test_formula_without_clauses_is_satisfied(method, n_vars):
+    cnf = hnn.parse_dimacs(f"p cnf {n_vars} 0\n")[0]
+    sol = hnn.solve(cnf, key=jr.key(0), method=method, replicas=4)
+    assert sol.status == hnn.RESULTS.satisfied and sol.steps == 0
+    assert sol.assignment.shape == (n_vars,) and hnn.verify(cnf, sol.assignment)
+    tautologies = hnn.parse_dimacs("p cnf 2 2\n1 -1 0\n2 -2 2 0\n")[0]  # both clauses dropped: no clause left
+    assert hnn.solve(tautologies, key=jr.key(0), method=method).satisfied
+
+
+@pytest.mark.parametrize("method", [*STOCHASTIC, "analog", "cadical"])
+@pytest.mark.parametrize("text", ["p cnf 2 1\n0\n", "p cnf 0 1\n0\n", "p cnf 2 2\n1 2 0\n0\n"])
+def test_empty_clause_is_unsatisfiable(method, text):
+    cnf = hnn.parse_dimacs(text)[0]
+    sol = hnn.solve(cnf, key=jr.key(0), method=method, replicas=4, max_steps=100)
+    assert sol.status == hnn.RESULTS.unsatisfiable and not sol.satisfied
+    if method != "cadical":
+        assert sol.steps == 0 and np.all(sol.replica_hit_step == -1)
 
 
 def test_bad_arguments():
