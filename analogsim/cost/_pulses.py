@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import equinox as eqx
 
-from ._tech import Technology, _bits, _p
+from .._validate import check_int
+from ._check import _positive as _p
+from ._tech import Technology
 
 INSITU_COMPONENTS = ("write", "dac", "adc", "digital")
 
@@ -92,9 +94,8 @@ def price_insitu(counts, pulses: PulseTable, tech: Technology, *, dac_bits: int 
         raise ValueError(f"tech must be an analogsim.cost.Technology, got {type(tech).__name__}")
     if not isinstance(pulses, PulseTable):
         raise ValueError(f"pulses must be an analogsim.cost.PulseTable, got {type(pulses).__name__}")
-    _bits("dac_bits", dac_bits)
-    _bits("adc_bits", adc_bits)
-    _bits("bl", bl)
+    for name, bits in (("dac_bits", dac_bits), ("adc_bits", adc_bits), ("bl", bl)):
+        check_int(bits, name, minimum=1)
     dac = float(counts.dac_forward + counts.dac_backward + counts.dac_transfer)
     adc = float(counts.adc_forward + counts.adc_backward + counts.adc_transfer)
     energy = {
