@@ -166,3 +166,24 @@ def test_trainer_errors():
         tr.fit(st, jnp.zeros((10, 4)), key=jr.key(2), epochs=1, batch_size=11)
     with pytest.raises(ValueError, match="epochs"):
         tr.fit(st, jnp.zeros((10, 4)), key=jr.key(2), epochs=-1, batch_size=5)
+
+
+def test_fit_raises_on_divergence_and_keeps_the_last_finite_checkpoint(tmp_path):
+    data = (jr.uniform(jr.key(50), (60, 6)) < 0.5).astype(jnp.float32)
+    m = ebm.RBM.init(6, 4, key=jr.key(51))
+    # 3 steps per epoch; from step 6 on (epoch 3) the learning rate is far too large: the parameters overflow
+    lr = lambda step: jnp.where(step >= 6, 1e38, 0.01)  # noqa: E731
+    tr = ebm.Trainer(optimizer=optax.sgd(lr), method="pcd", k=1, n_chains=10)
+    path = tmp_path / "state.eqx"
+    with pytest.raises(
+        ValueError, match="diverged in epoch 3: .*NaN or infinite; use a smaller learning rate"
+    ):
+        tr.fit(tr.init(m, key=jr.key(1)), data, key=jr.key(2), epochs=5, batch_size=20, checkpoint=path)
+    ck = asim.checkpoint.load(path, tr.init(m, key=jr.key(1)))
+    assert ck.epoch == 2 and [h["epoch"] for h in ck.history] == [1, 2]
+    assert all(np.all(np.isfinite(np.asarray(x))) for x in jax.tree.leaves(eqx.filter(ck.tree, eqx.is_array)))
+    calls = []
+    nan_start = tr.init(eqx.tree_at(lambda r: r.W, m, m.W.at[0, 0].set(jnp.nan)), key=jr.key(1))
+    with pytest.raises(ValueError, match="diverged in epoch 1"):
+        tr.fit(nan_start, data, key=jr.key(2), epochs=1, batch_size=20, callback=lambda e, s: calls.append(e))
+    assert calls == []  # the callback never sees a diverged state
