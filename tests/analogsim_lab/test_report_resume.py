@@ -133,7 +133,7 @@ def _report(out, **kw):
 
 
 def _finish(proc):
-    out, err = proc.communicate(timeout=120)
+    out, err = proc.communicate(timeout=900)
     assert proc.returncode == 0, err[-2000:]
     return err
 
@@ -180,3 +180,47 @@ def test_report_killed_mid_section_resumes_to_the_uninterrupted_results(tmp_path
     assert (out / "index.md").read_text().split("\n", 3)[3] == (ref / "index.md").read_text().split("\n", 3)[
         3
     ]
+
+
+def _without_measured(results: dict) -> dict:
+    """`_without_timings`, and without the ebm rows priced from wall-clock throughput measured during the run."""
+    r = _without_timings(results)
+    rows = r["sections"]["ebm"]["energy_per_spin_update"]["rows"]
+    for name in [n for n in rows if n.startswith("CPU, this run")]:
+        del rows[name]
+    return r
+
+
+@pytest.mark.slow
+def test_ebm_section_killed_during_training_resumes_with_its_learning_curve(tmp_path):
+    """The real `analogsim report --quick --sections ebm`, killed once the RBM's checkpoint exists."""
+
+    def report(out):
+        cmd = [
+            sys.executable,
+            "-m",
+            "analogsim_lab.cli",
+            "report",
+            "--quick",
+            "--sections",
+            "ebm",
+            "--out",
+            str(out),
+        ]
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    ref, out = tmp_path / "ref", tmp_path / "out"
+    _finish(report(ref))
+    ck = out / "checkpoints" / "quick-seed0" / "ebm_rbm20.ckpt"
+    proc = report(out)
+    deadline = time.monotonic() + 600
+    while not ck.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ck.exists() and proc.poll() is None
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    _finish(report(out))
+    want = json.loads((ref / "results.json").read_text())
+    got = json.loads((out / "results.json").read_text())
+    assert len(got["sections"]["ebm"]["rbm_digits"]["curve_epoch_train_test"]) == 3  # every 2nd of 6 epochs
+    assert _without_measured(got) == _without_measured(want)
