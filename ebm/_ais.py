@@ -18,7 +18,7 @@ from jaxtyping import Array, Float
 
 from ._custom_types import PRNGKeyArray
 from ._models import AbstractEBM
-from ._validate import check_int, require_key
+from ._validate import check_finite_parameters, check_int, require_key
 
 
 class AISResult(NamedTuple):
@@ -72,9 +72,11 @@ def ais_log_partition(
     The default schedule is `n_betas` temperatures, linear in `beta` from 0 to 1 (pass `betas` to override:
     increasing, from 0 to 1). For an RBM `base_visible_mean` (the data's pixel means) sets the base-rate model,
     which greatly reduces the variance (Salakhutdinov & Murray 2008); without it the base is uniform.
-    `E[w] = Z` exactly, so `log_z` is biased low by about `stderr**2 / 2` and consistent as runs grow.
+    `E[w] = Z` exactly, so `log_z` is biased low by about `stderr**2 / 2` and consistent as runs grow. A NaN or
+    infinite parameter raises `ValueError` (`eqx.error_if` under `jit`).
     """
     require_key(key, "ais_log_partition")
+    check_finite_parameters(model, "ebm.ais_log_partition")
     check_int(n_chains, "n_chains", 2)
     if betas is None:
         check_int(n_betas, "n_betas", 2)
@@ -85,4 +87,5 @@ def ais_log_partition(
             raise ValueError("betas must be a 1-D non-decreasing schedule from exactly 0 to exactly 1")
         betas = jnp.asarray(b, jnp.float32)
     model.annealing(base_visible_mean)  # argument errors before tracing
-    return _ais(model, base_visible_mean, betas, key, n_chains)
+    res = _ais(model, base_visible_mean, betas, key, n_chains)
+    return res._replace(log_z=check_finite_parameters(model, "ebm.ais_log_partition", res.log_z))

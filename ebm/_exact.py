@@ -8,7 +8,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from ._models import AbstractEBM, Enumeration
-from ._validate import check_states
+from ._validate import check_finite_parameters, check_states
 
 MAX_ENUMERATION_BITS = 24
 """The largest number of units enumerated (2**24 = 16.8M states, a few seconds on a laptop CPU)."""
@@ -61,25 +61,30 @@ def exact_log_partition(model: AbstractEBM, *, beta: float = 1.0) -> Float[Array
 
     The model says which units are enumerated (`AbstractEBM.enumeration`): all of them, or for an RBM the smaller
     layer with the other summed out analytically (`log Z = logsumexp_h -F(h)`), so a 64x20 RBM costs 2**20 terms.
-    Raises `ValueError` when more than `MAX_ENUMERATION_BITS` units would have to be enumerated. Differentiable with
-    respect to the model parameters.
+    Raises `ValueError` when more than `MAX_ENUMERATION_BITS` units would have to be enumerated, or when a parameter
+    is NaN or infinite (`eqx.error_if` under `jit`). Differentiable with respect to the model parameters.
     """
+    check_finite_parameters(model, "ebm.exact_log_partition")
     plan = _plan(model, beta)
-    return _enum_lse(plan.log_weight, plan.n_bits, plan.spin)
+    return check_finite_parameters(
+        model, "ebm.exact_log_partition", _enum_lse(plan.log_weight, plan.n_bits, plan.spin)
+    )
 
 
 def exact_probabilities(
     model: AbstractEBM, *, beta: float = 1.0, visible: bool = False
 ) -> Float[Array, " states"]:
     """Probabilities of all states in `ebm.all_states` order: of the joint state, or with `visible=True` of the
-    visible marginal `p(v)` (RBMs). At most 2**20 states (this returns the full table)."""
+    visible marginal `p(v)` (RBMs). At most 2**20 states (this returns the full table). Non-finite parameters raise
+    as in `ebm.exact_log_partition`."""
+    check_finite_parameters(model, "ebm.exact_probabilities")
     model.enumeration(beta)  # raises for models without a finite state space
     n = model.n_visible if visible else model.n_units
     if n > 20:
         raise ValueError(f"exact_probabilities returns a table of 2**{n} entries; at most 2**20 allowed")
     x = all_states(n, spin=model.spin)
     neg = -beta * jax.vmap(model.free_energy if visible else model.energy)(x)
-    return jax.nn.softmax(neg)
+    return check_finite_parameters(model, "ebm.exact_probabilities", jax.nn.softmax(neg))
 
 
 def state_index(x: Float[Array, "... n"], *, spin: bool = False) -> jax.Array:

@@ -35,7 +35,7 @@ from ._custom_types import PRNGKeyArray
 from ._exact import can_enumerate, exact_log_likelihood
 from ._models import AbstractEBM
 from ._sampling import gibbs_sweep, pt_sweep, random_states
-from ._validate import check_int, check_states, require_key
+from ._validate import check_int, check_states, nonfinite_parameters, require_key
 
 _METHODS = ("cd", "pcd", "pt")
 
@@ -77,6 +77,17 @@ def _finite(x) -> float | None:
     """A JSON-safe float (`None` for NaN or infinity)."""
     v = float(x)
     return v if math.isfinite(v) else None
+
+
+def _check_diverged(epoch: int, record: dict, model: AbstractEBM) -> None:
+    """Raise when training diverged in `epoch` (0-based): a non-finite mean loss or gradient norm in its `record`,
+    or non-finite parameters after it."""
+    bad = [k for k in ("loss", "grad_norm") if record[k] is None] + (nonfinite_parameters(model) or [])
+    if bad:
+        raise ValueError(
+            f"training diverged in epoch {epoch + 1}: {', '.join(bad)} became NaN or infinite; use a smaller "
+            "learning rate (or a stronger weight decay)"
+        )
 
 
 class Trainer(eqx.Module):
@@ -218,7 +229,10 @@ class Trainer(eqx.Module):
 
         **Returns:**
 
-        A `TrainResult`: the final state and the per-epoch history.
+        A `TrainResult`: the final state and the per-epoch history. An epoch whose mean loss or gradient norm or
+        whose resulting parameters are NaN or infinite (a learning rate too large for the model) raises
+        `ValueError` naming the epoch, before the callback runs and before the checkpoint is written, so the
+        checkpoint keeps the last finite epoch.
         """
         require_key(key, "Trainer.fit (shuffles and chains)")
         check_int(epochs, "epochs", 0)
@@ -250,6 +264,7 @@ class Trainer(eqx.Module):
                 "loss": _finite(jnp.mean(info.loss)),
                 "grad_norm": _finite(jnp.mean(info.grad_norm)),
             }
+            _check_diverged(e, record, state.model)
             if callback is not None:
                 record.update(callback(e, state) or {})
             history.append(record)

@@ -3,6 +3,7 @@ that says what was wrong and what is allowed."""
 
 from __future__ import annotations
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -65,3 +66,44 @@ def check_schedule(n_samples, burn_in, thin) -> None:
     check_int(n_samples, "n_samples", 1)
     check_int(burn_in, "burn_in", 0)
     check_int(thin, "thin", 1)
+
+
+def nonfinite_parameters(model) -> list[str] | None:
+    """The names of `model`'s floating-point parameters holding a NaN or an infinity (`[]`: all finite), or `None`
+    when their values are not known (traced under `jit`)."""
+    leaves = jax.tree_util.tree_flatten_with_path(eqx.filter(model, eqx.is_inexact_array))[0]
+    values = [(jax.tree_util.keystr(path), concrete(x)) for path, x in leaves]
+    if any(v is None for _, v in values):
+        return None
+    return [name for name, v in values if not np.all(np.isfinite(v))]
+
+
+def check_finite_parameters(model, what: str, value=None):
+    """Refuse a model with NaN or infinite parameters, whose likelihoods and partition functions would come out
+    NaN without an error.
+
+    **Arguments:**
+
+    - `model`: an `ebm.AbstractEBM`.
+    - `what`: the function asking, for the message.
+    - `value`: an array computed from `model`.
+
+    **Returns:**
+
+    `value`. With concrete parameters a non-finite one raises `ValueError` at once; under `jit` the check is
+    attached to `value` by `eqx.error_if` (with the same message), so it runs when `value` is computed.
+    """
+    msg = (
+        f"{what}: the parameters of this {type(model).__name__} are not all finite (NaN or infinity, e.g. after a "
+        "diverged training run)"
+    )
+    bad = nonfinite_parameters(model)
+    if bad is None:
+        if value is None:
+            return None
+        leaves = jax.tree.leaves(eqx.filter(model, eqx.is_inexact_array))
+        ok = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves]))
+        return eqx.error_if(value, ~ok, msg)
+    if bad:
+        raise ValueError(f"{msg}: {', '.join(bad)}")
+    return value

@@ -29,7 +29,9 @@ def test_quick_crossbar_report(tmp_path):
         "crossbar_time.png",
         "index.md",
         "results.json",
+        "sections",
     ]
+    assert os.listdir(out / "sections") == ["crossbar.json"]  # the finished section, stored on its own
     res = json.loads((out / "results.json").read_text())
     sec = res["sections"]["crossbar"]
     assert res["meta"]["quick"] is True

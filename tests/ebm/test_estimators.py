@@ -1,5 +1,6 @@
 import time
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
@@ -97,3 +98,29 @@ def test_exact_log_likelihood_by_hand():
         ebm.exact_log_likelihood(rbm, jnp.array([[0.5]]))
     with pytest.raises(ValueError, match=r"shape \(\.\.\., 1\)"):
         ebm.exact_log_likelihood(rbm, jnp.array([[1.0, 0.0]]))
+
+
+def test_non_finite_parameters_raise_instead_of_a_nan_likelihood():
+    k1, k2 = jr.split(jr.key(70))
+    good = ebm.RBM(W=0.3 * jr.normal(k1, (5, 3)), a=jnp.zeros(5), b=0.1 * jr.normal(k2, (3,)))
+    data = jnp.array([[1.0, 0.0, 1.0, 0.0, 1.0]])
+    assert np.isfinite(float(ebm.log_likelihood(good, data)))
+    for bad in (
+        eqx.tree_at(lambda r: r.W, good, good.W.at[1, 2].set(jnp.nan)),
+        eqx.tree_at(lambda r: r.b, good, good.b.at[0].set(jnp.inf)),
+    ):
+        with pytest.raises(ValueError, match=r"ebm.exact_log_partition: .*not all finite.*\.(W|b)"):
+            ebm.log_likelihood(bad, data)
+        with pytest.raises(ValueError, match="ebm.exact_probabilities: .*not all finite"):
+            ebm.exact_probabilities(bad)
+        with pytest.raises(ValueError, match="ebm.ais_log_partition: .*not all finite"):
+            ebm.log_likelihood(bad, data, key=jr.key(0), method="ais", n_chains=4, n_betas=3)
+        # under jit the same message, raised when the value is computed
+        with pytest.raises(Exception, match="ebm.exact_log_partition: .*not all finite"):
+            jax.block_until_ready(eqx.filter_jit(ebm.exact_log_likelihood)(bad, data))
+        with pytest.raises(Exception, match="ebm.ais_log_partition: .*not all finite"):
+            f = eqx.filter_jit(lambda m, k: ebm.ais_log_partition(m, key=k, n_chains=4, n_betas=3).log_z)
+            jax.block_until_ready(f(bad, jr.key(0)))
+    # the checks pass gradients through
+    g = jax.grad(lambda m: ebm.exact_log_likelihood(m, data))(good)
+    assert np.all(np.isfinite(np.asarray(g.W)))

@@ -3,6 +3,7 @@ import subprocess
 import sys
 import textwrap
 
+import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
@@ -57,7 +58,16 @@ def test_parallel_tempering_tv_below_target(make):
         burn_in=20,
     )
     assert _tv(m, s.samples) < 0.02
-    assert s.swap_rate.shape == (2,) and np.all((s.swap_rate > 0.2) & (s.swap_rate <= 1.0))
+    # PT's stationary law is the product of the tempered distributions, so each neighbour swap is accepted with
+    # probability E_{x ~ p_b, y ~ p_b'} min(1, exp((b - b')(E(x) - E(y)))), computed here by enumeration
+    betas = np.asarray(ebm.geometric_betas(3, 0.4))
+    E = np.asarray(jax.vmap(m.energy)(ebm.all_states(m.n_units, spin=m.spin)), np.float64)
+    want = []
+    for b, b2 in zip(betas[:-1], betas[1:], strict=True):
+        p, p2 = (np.asarray(ebm.exact_probabilities(m, beta=float(x)), np.float64) for x in (b, b2))
+        accept = np.minimum(1.0, np.exp((b - b2) * (E[:, None] - E[None, :])))
+        want.append(p @ accept @ p2)
+    np.testing.assert_allclose(np.asarray(s.swap_rate), want, atol=0.01)
 
 
 @pytest.mark.parametrize(
