@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import equinox as eqx
 
-from ._tech import Technology, _bits, _p
+from .._validate import check_int
+from ._check import _positive
+from ._tech import Technology
 
 INSITU_COMPONENTS = ("write", "dac", "adc", "digital")
 
@@ -41,8 +43,8 @@ class PulseTable(eqx.Module):
     sources: tuple[tuple[str, str], ...] = eqx.field(static=True, default=())
 
     def __check_init__(self):
-        _p("PulseTable e_pulse_fj", self.e_pulse_fj)
-        _p("PulseTable t_slot_s", self.t_slot_s)
+        _positive("PulseTable e_pulse_fj", self.e_pulse_fj)
+        _positive("PulseTable t_slot_s", self.t_slot_s)
 
 
 def pulses_ecram_tang2018() -> PulseTable:
@@ -92,9 +94,9 @@ def price_insitu(counts, pulses: PulseTable, tech: Technology, *, dac_bits: int 
         raise ValueError(f"tech must be an analogsim.cost.Technology, got {type(tech).__name__}")
     if not isinstance(pulses, PulseTable):
         raise ValueError(f"pulses must be an analogsim.cost.PulseTable, got {type(pulses).__name__}")
-    _bits("dac_bits", dac_bits)
-    _bits("adc_bits", adc_bits)
-    _bits("bl", bl)
+    check_int(dac_bits, "dac_bits", minimum=1)
+    check_int(adc_bits, "adc_bits", minimum=1)
+    check_int(bl, "bl", minimum=1)
     dac = float(counts.dac_forward + counts.dac_backward + counts.dac_transfer)
     adc = float(counts.adc_forward + counts.adc_backward + counts.adc_transfer)
     energy = {
