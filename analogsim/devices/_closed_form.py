@@ -14,7 +14,7 @@ product of all factors `(1 + beta_up)^n_up (1 + beta_down)^n_down` (order indepe
 `n_up alpha_up + n_down alpha_down` around the combined fixed point, which is exact for one direction and correct
 to first order in `beta n` otherwise. Pulse counts that are themselves random (mean and variance per cell, from the
 update pass) add their variance through the step of one pulse at the midpoint weight, damped by the pulses after
-it (the delta method). The result is drawn as one
+it (the delta method); with random counts the cycle-to-cycle variance is taken to the same first order. The result is drawn as one
 Gaussian per cell with these two moments (moment matching), then clipped to the cell's bounds.
 """
 
@@ -40,7 +40,7 @@ def _c2c_factor(n, beta, std):
     return jnp.where(nz, jnp.expm1(n * jnp.log1p(c)) / jnp.square(_safe(beta, nz)), n * std**2)
 
 
-def affine_moments(w, steps, n_up, n_down, var_up, var_down, std):
+def affine_moments(w, steps, n_up, n_down, var_up, var_down, std, *, exact: bool):
     """Mean and variance of a cell's weight after `n_up` up and `n_down` down pulses (see the module docstring).
 
     **Arguments:**
@@ -51,6 +51,9 @@ def affine_moments(w, steps, n_up, n_down, var_up, var_down, std):
     - `n_up`, `n_down`: expected pulse counts per cell (float, >= 0).
     - `var_up`, `var_down`: their variances per cell (0 for known counts).
     - `std`: the relative cycle-to-cycle spread of one pulse's step.
+    - `exact`: the counts are known (`var_up = var_down = 0`) and each cell's pulses go one way: the exact
+      cycle-to-cycle variance of the walk. Otherwise the variances are first order in `beta n` (cheaper: no
+      further transcendental functions per cell).
 
     **Returns:**
 
@@ -61,19 +64,27 @@ def affine_moments(w, steps, n_up, n_down, var_up, var_down, std):
     log_prod = n_up * jnp.log1p(b_u) + n_down * jnp.log1p(b_d)
     drive_beta = n_up * b_u + n_down * b_d
     nz = drive_beta != 0
-    gain = jnp.where(nz, jnp.expm1(log_prod) / _safe(drive_beta, nz), 1.0)
-    prod = jnp.exp(log_prod)
+    prod_m1 = jnp.expm1(log_prod)
+    prod = 1.0 + prod_m1
+    gain = jnp.where(nz, prod_m1 / _safe(drive_beta, nz), 1.0)
     mean = w * prod + (n_up * a_u + n_down * a_d) * gain
     # One pulse more or less, anywhere in the sequence: its step at the midpoint weight, damped by the pulses after
     # it (the average of prod^t over its position t in [0, 1]).
     w_mid = 0.5 * (w + mean)
     lz = log_prod != 0
-    damp = jnp.where(lz, jnp.expm1(log_prod) / _safe(log_prod, lz), 1.0)
-    var = jnp.square(damp) * (var_up * jnp.square(a_u + b_u * w_mid) + var_down * jnp.square(a_d + b_d * w_mid))
-    if not (isinstance(std, (int, float)) and std == 0):
-        c2c = (jnp.square(a_u + b_u * w) * _c2c_factor(n_up, b_u, std)
-               + jnp.square(a_d + b_d * w) * _c2c_factor(n_down, b_d, std))
-        var = var + jnp.square(prod) * c2c
+    damp = jnp.where(lz, prod_m1 / _safe(log_prod, lz), 1.0)
+    no_c2c = isinstance(std, (int, float)) and std == 0
+    if exact:
+        var = jnp.zeros_like(mean)
+        if not no_c2c:
+            var = jnp.square(prod) * (jnp.square(a_u + b_u * w) * _c2c_factor(n_up, b_u, std)
+                                      + jnp.square(a_d + b_d * w) * _c2c_factor(n_down, b_d, std))
+        return mean, var
+    # Random counts (first order in beta n): each pulse adds its count variance and its cycle-to-cycle variance
+    # `s^2 step^2`, both through the same damped midpoint step.
+    s2 = 0.0 if no_c2c else jnp.square(std)
+    var = jnp.square(damp) * ((var_up + s2 * n_up) * jnp.square(a_u + b_u * w_mid)
+                              + (var_down + s2 * n_down) * jnp.square(a_d + b_d * w_mid))
     return mean, var
 
 

@@ -301,7 +301,8 @@ class AbstractStepDevice(AbstractPulsedDevice):
                 n_down = n_down + jnp.sqrt(var_down) * _random.normal(k_down, n_down.shape)
             as_int = lambda v: jnp.round(jnp.maximum(v, 0.0)).astype(jnp.int32)
             return self._pulse_loop(cells, as_int(n_up), as_int(n_down), k_draw)
-        mean, var = affine_moments(cells.hidden, steps, n_up, n_down, var_up, var_down, self.dw_min_std)
+        mean, var = affine_moments(cells.hidden, steps, n_up, n_down, var_up, var_down, self.dw_min_std,
+                                   exact=not random_counts)
         hidden = mean
         if random_counts or not is_zero(self.dw_min_std):
             hidden = mean + jnp.sqrt(jnp.maximum(var, 0.0)) * _random.normal(k_draw, mean.shape)

@@ -85,6 +85,13 @@ def test_counts_by_hand(getkey):
     np.testing.assert_array_equal(s.counts.pulses[0], [[25, 25, 0], [25, 25, 0]])
     np.testing.assert_allclose(s.buffer, 0.0, atol=1e-6)
     assert float(s.counts.digital_ops) == 1 * 6 + 2 * 6
+    # "expected" decrement on soft bounds: chi gives up the steps the device took at w (w0 = 0.5 is reached by 50
+    # pulses: w = 1 - 0.99^50): dw (1 + w) down, dw (1 - w) up.
+    sb = devices.SoftBounds(dw_min=dw, dw_min_std=0.0, w_min=-1.0, w_max=1.0)
+    mpe = insitu.MixedPrecision(sb, lr=0.25, decrement="expected")
+    s = _jit_update(mpe, mpe.init((2, 3), key=None, w0=jnp.full((2, 3), 0.5)), x, d, getkey())
+    w = 1 - 0.99**50
+    np.testing.assert_allclose(s.buffer[0, :2], [-0.25 + 25 * dw * (1 + w), 0.25 - 25 * dw * (1 - w)], atol=1e-5)
     # Tiki-Taka: after the sample, column 0 of A (-0.31, 0.31) is read: H = transfer_lr * a / dw = (-31, 31),
     # C[:, 0] gets max_pulses = 10 pulses each way, H keeps the remaining (-21, 21).
     tt = insitu.TikiTakaV2(dev, lr=31 * dw, transfer_lr=1.0, max_pulses=10, io=insitu.AnalogIO.ideal())
