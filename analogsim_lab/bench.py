@@ -4,7 +4,8 @@ Run `python -m analogsim_lab.bench [--quick] [--json PATH]` (or `analogsim bench
 it times the jitted digital `x @ W.T` and the jitted analog MVM of a noisy PCM configuration (8-bit DAC and ADC with
 output noise, 512 x 512 tiles, additive per-MVM read noise), interleaving the two so that both see the same machine
 load, and reports medians and their ratio. It also times programming and drifting (`xb.at(t)`) a 4096 x 4096
-array, and the tiny transformer's forward pass.
+array, the tiny transformer's forward pass, and one in-situ training step of a layer (analog SGD on SoftBounds,
+BL = 31: the batch fast path and the bit-train reference) against one digital SGD step of the same layer.
 
 Reference (from the issue tracker): IBM aihwkit 1.2.0 on a 2-core machine of this kind runs its default analog
 linear layer at 16.5x the digital time at (1024, 1024, 256) and 10.8x at (4096, 4096, 64), and takes 1.3 s to
@@ -24,7 +25,7 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-from analogsim import CrossbarConfig, io, program, timing
+from analogsim import CrossbarConfig, devices, insitu, io, program, timing
 
 from .presets import pcm_8bit
 from .workloads import transformer_speed_row
@@ -96,18 +97,66 @@ def program_drift_row(n: int, repeats: int) -> dict:
     return {"n": n, "program_s": t["program"], "drift_s": t["drift"]}
 
 
+INSITU_SHAPES = ((512, 512, 64), (1024, 1024, 256))
+"""The (in, out, batch) shapes of the in-situ training step timings (the issue's targets)."""
+
+
+def insitu_device() -> devices.SoftBounds:
+    """The timed device: SoftBounds with aihwkit's default spreads and cycle-to-cycle noise 0.3."""
+    return devices.SoftBounds(dw_min=0.001, dw_min_dtod=0.3, dw_min_std=0.3, up_down_dtod=0.01, w_min=-1.0,
+                              w_max=1.0, w_min_dtod=0.3, w_max_dtod=0.3)
+
+
+def insitu_row(n_in: int, n_out: int, batch: int, repeats: int, exact: bool = True) -> dict:
+    """Median times of one training step of one layer: digital SGD (`x @ W.T`, `d @ W`, `W - lr d^T x`) and analog
+    SGD on SoftBounds with BL = 31 (forward and backward reads through `AnalogIO`, then the pulsed update), with the
+    batch fast path (`PulseUpdate(mode="moments")`) and, if `exact`, the bit-train reference (pulse by pulse),
+    timed side by side.
+
+    **Returns:**
+
+    `{"shape", "digital_s", "fast_s", "fast_ratio", "exact_s", "exact_ratio"}` (seconds per step; ratios in-situ /
+    digital; the exact entries are `None` without `exact`).
+    """
+    lr, periphery = 0.01, insitu.AnalogIO()
+    kx, kd, kw, ks, kk = jr.split(jr.key(0), 5)
+    x = jr.normal(kx, (batch, n_in), jnp.float32)
+    d = 0.1 * jr.normal(kd, (batch, n_out), jnp.float32)
+    W = 0.1 * jr.normal(kw, (n_out, n_in), jnp.float32)
+    digital = jax.jit(lambda W, x, d: (x @ W.T, d @ W, W - lr * d.T @ x))
+    fns = {"digital": lambda: digital(W, x, d)}
+    modes = {"fast": "moments", "exact": "bit_trains"} if exact else {"fast": "moments"}
+    for name, mode in modes.items():
+        opt = insitu.AnalogSGD(insitu_device(), lr=lr, pulse=insitu.PulseUpdate(bl=31, mode=mode))
+
+        def step(s, x, d, k, opt=opt):
+            k1, k2, k3 = jr.split(k, 3)
+            w = opt.weights(s)
+            return periphery.read(w, x, key=k1), periphery.read(w.T, d, key=k2), opt.update(s, x, d, key=k3)
+
+        f, s0 = jax.jit(step), opt.init((n_out, n_in), key=ks)
+        fns[name] = lambda f=f, s0=s0: f(s0, x, d, kk)
+    t = timing.median_times(fns, repeats=repeats, min_seconds=MIN_SECONDS)
+    ex = t.get("exact")
+    return {"shape": [n_in, n_out, batch], "digital_s": t["digital"], "fast_s": t["fast"],
+            "fast_ratio": t["fast"] / t["digital"], "exact_s": ex,
+            "exact_ratio": None if ex is None else ex / t["digital"]}
+
+
 def run(quick: bool = False, repeats: int | None = None, progress=None) -> dict:
     """Run the whole benchmark.
 
     **Arguments:**
 
-    - `quick`: `QUICK_SHAPES`, a 2048 x 2048 program/drift array and 5 repeats instead of 15.
+    - `quick`: `QUICK_SHAPES`, a 2048 x 2048 program/drift array, 5 repeats instead of 15, and no bit-train
+      in-situ timing.
     - `repeats`: timed rounds per MVM shape (program/drift: a third of it, at least 3).
     - `progress`: gets one-line progress messages, or `None`.
 
     **Returns:**
 
-    `{"machine", "config", "mvm" (one `mvm_row` per shape), "program_drift", "transformer"}`.
+    `{"machine", "config", "mvm" (one `mvm_row` per shape), "program_drift", "transformer", "insitu" (one
+    `insitu_row` per shape in `INSITU_SHAPES`)}`.
     """
     repeats = repeats or (5 if quick else 15)
     shapes = QUICK_SHAPES if quick else SHAPES
@@ -123,6 +172,13 @@ def run(quick: bool = False, repeats: int | None = None, progress=None) -> dict:
     if progress:
         progress("tiny transformer forward, analog vs digital")
     tr = transformer_speed_row(repeats=repeats)
+    ins = []
+    for s in INSITU_SHAPES:
+        if progress:
+            progress(f"in-situ training step {s}, fast path and bit trains vs digital SGD")
+        # The bit-train reference takes seconds per step at (512, 512, 64) and about a minute at (1024, 1024, 256)
+        # on 2 cores: --quick (the report's CI mode and the CLI test) times the fast path only.
+        ins.append(insitu_row(*s, repeats=max(3, repeats // 3), exact=not quick))
     return {
         "machine": {
             "platform": platform.platform(),
@@ -135,6 +191,7 @@ def run(quick: bool = False, repeats: int | None = None, progress=None) -> dict:
         "mvm": rows,
         "program_drift": pd,
         "transformer": tr,
+        "insitu": ins,
     }
 
 
@@ -160,6 +217,13 @@ def format_table(res: dict) -> str:
             f"Tiny transformer forward (d=64, 2 layers, seq 64, batch 16), analog projections and gain-cell attention:"
             f" digital {t['digital_s'] * 1e3:.2f} ms, analog {t['analog_s'] * 1e3:.2f} ms, ratio {t['ratio']:.2f}x."
         )
+    if res.get("insitu"):
+        lines += ["", "| (in, out, batch) | digital SGD step | in-situ step, fast path | ratio | in-situ step, bit trains "
+                  "| ratio |", "|---|---|---|---|---|---|"]
+        for r in res["insitu"]:
+            ex = "n/a | n/a" if r["exact_s"] is None else f"{r['exact_s'] * 1e3:.1f} ms | {r['exact_ratio']:.0f}x"
+            lines.append(f"| {tuple(r['shape'])} | {r['digital_s'] * 1e3:.2f} ms | {r['fast_s'] * 1e3:.2f} ms | "
+                         f"{r['fast_ratio']:.2f}x | {ex} |")
     return "\n".join(lines)
 
 

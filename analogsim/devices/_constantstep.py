@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import jax.numpy as jnp
+
 from ._pulsed import AbstractStepDevice, PulsedCells
 
 
@@ -26,3 +28,7 @@ class ConstantStep(AbstractStepDevice):
 
     def step_sizes(self, cells: PulsedCells, w):
         return cells.scale_up, cells.scale_down
+
+    def affine_steps(self, cells: PulsedCells):
+        zero = jnp.zeros_like(cells.scale_up)
+        return cells.scale_up, zero, -cells.scale_down, zero

@@ -44,3 +44,6 @@ class ExpStep(AbstractStepDevice):
         down = jnp.maximum(1.0 - self.A_down * jnp.exp(-self.gamma_down * z), 0.0) * cells.scale_down
         live = span > 0
         return jnp.where(live, up, 0.0), jnp.where(live, down, 0.0)
+
+    def affine_steps(self, cells: PulsedCells):
+        return None  # the step is not affine in w: pulse_counts applies the pulses one by one

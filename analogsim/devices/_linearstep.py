@@ -50,3 +50,7 @@ class LinearStep(AbstractStepDevice):
         up = cells.scale_up * (1.0 - g_up * w / self.w_max)
         down = cells.scale_down * (1.0 - g_down * w / self.w_min)
         return jnp.maximum(up, 0.0), jnp.maximum(down, 0.0)
+
+    def affine_steps(self, cells: PulsedCells):
+        g_up, g_down = cells.aux
+        return cells.scale_up, -cells.scale_up * g_up / self.w_max, -cells.scale_down, cells.scale_down * g_down / self.w_min

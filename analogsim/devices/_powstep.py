@@ -58,3 +58,6 @@ class PowStep(AbstractStepDevice):
         up = cells.scale_up * omega**gamma_up
         down = cells.scale_down * (1.0 - omega) ** gamma_down
         return jnp.where(live, up, 0.0), jnp.where(live, down, 0.0)
+
+    def affine_steps(self, cells: PulsedCells):
+        return None  # the step is not affine in w: pulse_counts applies the pulses one by one

@@ -20,6 +20,7 @@ import numpy as np
 from .. import _random
 from .._custom_types import PRNGKeyArray
 from .._validate import check, check_int, concrete
+from ._closed_form import affine_moments, split_counts
 from .base import AbstractPulsedDevice
 
 
@@ -183,6 +184,25 @@ class AbstractStepDevice(AbstractPulsedDevice):
         span = (self.w_max - self.w_min) / (self.levels - 1)
         return jnp.clip(self.w_min + jnp.round((hidden - self.w_min) / span) * span, cells.w_min, cells.w_max)
 
+    @abc.abstractmethod
+    def affine_steps(self, cells: PulsedCells) -> tuple | None:
+        """The signed steps of one up and one down pulse as affine functions of the weight,
+        `(alpha_up, beta_up, alpha_down, beta_down)` with `dw = alpha + beta w` (before cycle-to-cycle noise), or
+        `None` if the model's step is not affine in `w` (then `pulse_counts` applies the pulses one by one)."""
+        raise NotImplementedError
+
+    def _check_counts(self, cells: PulsedCells, n):
+        n = jnp.asarray(n)
+        if n.shape != cells.w.shape:
+            raise ValueError(f"pulse counts n must have the cells' shape {cells.w.shape}, got {n.shape}")
+        if not jnp.issubdtype(n.dtype, jnp.integer):
+            raise ValueError(f"pulse counts n must be an integer array, got dtype {n.dtype}")
+        return n
+
+    def _check_key(self, key, what: str):
+        if key is None and not (is_zero(self.dw_min_std) and is_zero(self.write_noise_std)):
+            raise ValueError(f"{type(self).__name__}.{what} draws cycle-to-cycle/write noise: pass key=...")
+
     def pulse(self, cells: PulsedCells, n, *, key=None) -> PulsedCells:
         """Apply `|n|` pulses to each cell, one by one (up for `n > 0`, down for `n < 0`).
 
@@ -199,20 +219,21 @@ class AbstractStepDevice(AbstractPulsedDevice):
 
         The updated `PulsedCells`.
         """
-        n = jnp.asarray(n)
-        if n.shape != cells.w.shape:
-            raise ValueError(f"pulse counts n must have the cells' shape {cells.w.shape}, got {n.shape}")
-        if not jnp.issubdtype(n.dtype, jnp.integer):
-            raise ValueError(f"pulse counts n must be an integer array, got dtype {n.dtype}")
+        n = self._check_counts(cells, n)
+        self._check_key(key, "pulse")
+        return self._pulse_loop(cells, jnp.maximum(n, 0), jnp.maximum(-n, 0), key)
+
+    def _pulse_loop(self, cells: PulsedCells, n_up, n_down, key) -> PulsedCells:
+        """`n_up` up and `n_down` down pulses per cell, one by one, the two directions spread evenly over the
+        cell's sequence (pulse `k` is up when `floor((k + 1) n_up / n)` steps past `floor(k n_up / n)`)."""
         c2c, wn = not is_zero(self.dw_min_std), not is_zero(self.write_noise_std)
-        if key is None and (c2c or wn):
-            raise ValueError(f"{type(self).__name__}.pulse draws cycle-to-cycle/write noise: pass key=...")
-        count = jnp.abs(n)
-        up_sign = n > 0
+        count = n_up + n_down
+        safe = jnp.maximum(count, 1)
 
         def body(k, state):
             hidden, w = state
             active = k < count
+            up_sign = ((k + 1) * n_up) // safe > (k * n_up) // safe
             up, down = self.step_sizes(cells, hidden)
             dw = jnp.where(up_sign, up, -down)
             if c2c:
@@ -228,6 +249,69 @@ class AbstractStepDevice(AbstractPulsedDevice):
         n_max = jnp.max(count) if count.size else jnp.int32(0)
         hidden, w = jax.lax.fori_loop(jnp.int32(0), n_max.astype(jnp.int32), body, (cells.hidden, cells.w))
         return cells._replace(w=w, hidden=hidden)
+
+    def pulse_closed_form(self, cells: PulsedCells, n, *, key=None) -> PulsedCells:
+        """`pulse` in O(1) per cell: the weight after `|n|` pulses is drawn from a Gaussian with the exact mean and
+        variance of the pulse-by-pulse walk (see `pulse_counts`), instead of applying the pulses one by one.
+        Models without an affine step (`affine_steps` is `None`) or with `levels` fall back to `pulse`.
+
+        **Arguments:**
+
+        As `pulse`.
+
+        **Returns:**
+
+        The updated `PulsedCells`.
+        """
+        n = self._check_counts(cells, n)
+        self._check_key(key, "pulse_closed_form")
+        n_up, n_down = split_counts(n)
+        return self.pulse_counts(cells, n_up, n_down, 0.0, 0.0, key=key)
+
+    def pulse_counts(self, cells: PulsedCells, n_up, n_down, var_up, var_down, *, key=None) -> PulsedCells:
+        """Apply random numbers of up and down pulses, interleaved, given their mean and variance per cell: the
+        fast path of a batch's update pass (`analogsim.insitu.PulseUpdate(mode="moments")`).
+
+        For models with an affine step (`affine_steps`) and no `levels`, the weight is drawn once per cell from a
+        Gaussian with the mean and variance of `_closed_form.affine_moments` (exact for known counts in one
+        direction) and clipped to the cell's bounds; a touched cell's read weight gets a fresh write noise. Other
+        models draw integer counts `round(max(n + sqrt(var) xi, 0))` and apply them one by one, ups and downs spread
+        evenly (`pulse`'s loop).
+
+        **Arguments:**
+
+        - `cells`: the `PulsedCells`.
+        - `n_up`, `n_down`: expected numbers of up and down pulses per cell (float arrays of the cells' shape).
+        - `var_up`, `var_down`: their variances (`0.0` for known counts).
+        - `key`: drives the count, cycle-to-cycle and write noise.
+
+        **Returns:**
+
+        The updated `PulsedCells`.
+        """
+        steps = self.affine_steps(cells)
+        random_counts = not (is_zero(var_up) and is_zero(var_down))
+        if key is None and random_counts:
+            raise ValueError(f"{type(self).__name__}.pulse_counts draws the pulse counts: pass key=...")
+        k_draw, k_write = (None, None) if key is None else jr.split(key)
+        if steps is None or self.levels is not None:
+            if random_counts:
+                k_up, k_down, k_draw = jr.split(k_draw, 3)
+                n_up = n_up + jnp.sqrt(var_up) * _random.normal(k_up, n_up.shape)
+                n_down = n_down + jnp.sqrt(var_down) * _random.normal(k_down, n_down.shape)
+            as_int = lambda v: jnp.round(jnp.maximum(v, 0.0)).astype(jnp.int32)
+            return self._pulse_loop(cells, as_int(n_up), as_int(n_down), k_draw)
+        mean, var = affine_moments(cells.hidden, steps, n_up, n_down, var_up, var_down, self.dw_min_std,
+                                   exact=not random_counts)
+        hidden = mean
+        if random_counts or not is_zero(self.dw_min_std):
+            hidden = mean + jnp.sqrt(jnp.maximum(var, 0.0)) * _random.normal(k_draw, mean.shape)
+        hidden = jnp.clip(hidden, cells.w_min, cells.w_max)
+        touched = (n_up + n_down) > 0
+        seen = hidden
+        if not is_zero(self.write_noise_std):
+            seen = hidden + self.write_noise_std * self.dw_min * _random.normal(k_write, hidden.shape)
+        return cells._replace(hidden=jnp.where(touched, hidden, cells.hidden), w=jnp.where(touched, seen, cells.w))
 
     def leak(self, cells: PulsedCells, t_seconds) -> PulsedCells:
         """The cells `t_seconds` later: the weight decays towards 0 as `w exp(-t / tau_s)` (charge leaking off a

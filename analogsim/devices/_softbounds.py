@@ -37,3 +37,8 @@ class SoftBounds(AbstractStepDevice):
         up = cells.scale_up * (1.0 - jnp.where(cells.w_max > 0, w / cells.w_max, 0.0))
         down = cells.scale_down * (1.0 - jnp.where(cells.w_min < 0, w / cells.w_min, 0.0))
         return up, down
+
+    def affine_steps(self, cells: PulsedCells):
+        beta_up = -cells.scale_up / jnp.where(cells.w_max > 0, cells.w_max, jnp.inf)
+        beta_down = cells.scale_down / jnp.where(cells.w_min < 0, cells.w_min, -jnp.inf)
+        return cells.scale_up, beta_up, -cells.scale_down, beta_down

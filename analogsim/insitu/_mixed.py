@@ -25,15 +25,23 @@ class MixedPrecision(eqx.Module):
     - `lr`: the learning rate (device weight units per unit `d x`).
     - `max_pulses`: the most pulses one cell receives per batch; the rest stays in `chi`. Default 31.
     - `t_sample_s`: time of one sample's cycle, for leaky devices (assumed 1 us).
+    - `decrement`: what `chi` gives up for the pulses fired. `"nominal"` (default): `n dw_min`, as aihwkit's
+      `MixedPrecRPUDevice::forwardUpdate` (`chi -= trunc(chi / granularity) granularity`) and Nandakumar et al.
+      do. `"expected"`: `n` times the device's mean step at the cell's weight before the pulses (`step_sizes`:
+      on soft bounds `dw (1 - w / w_max)` up), so `chi` keeps what the shrunken steps of a state-dependent device
+      did not deliver (assumes the periphery knows each cell's weight to the precision of the device model).
     """
 
     device: eqx.Module
     lr: float | jax.Array
     max_pulses: int = eqx.field(static=True, default=31)
     t_sample_s: float | jax.Array = 1e-6
+    decrement: str = eqx.field(static=True, default="nominal")
 
     def __check_init__(self):
         check_device(self.device, "MixedPrecision")
+        if self.decrement not in ("nominal", "expected"):
+            raise ValueError(f"MixedPrecision decrement must be 'nominal' or 'expected', got {self.decrement!r}")
         check(lambda v: v >= 0, self.lr, "MixedPrecision lr must be >= 0")
         check_int(self.max_pulses, "MixedPrecision max_pulses", minimum=1)
         check(lambda t: t >= 0, self.t_sample_s, "MixedPrecision t_sample_s must be >= 0")
@@ -55,9 +63,14 @@ class MixedPrecision(eqx.Module):
         chi = state.buffer - self.lr * (d.T @ x)
         dw = self.device.dw_min
         n = jnp.clip(jnp.trunc(chi / dw), -self.max_pulses, self.max_pulses).astype(jnp.int32)
-        cells = self.device.pulse(state.arrays[0], n, key=key)
+        before = state.arrays[0]
+        cells = self.device.pulse(before, n, key=key)
         cells = leak(self.device, cells, self.t_sample_s * batch)
-        chi = chi - n * dw
+        if self.decrement == "expected":
+            up, down = self.device.step_sizes(before, before.hidden)
+            chi = chi - jnp.where(n > 0, n * up, n * down)
+        else:
+            chi = chi - n * dw
         size = shape[0] * shape[1]
         counts = (state.counts.add_forward_backward(batch, *shape).add_pulses(0, n)
                   .add(digital_ops=batch * size + 2 * size))

@@ -13,7 +13,16 @@ from ._update import PulseUpdate
 def pulse_batch(device, rule: PulseUpdate, cells, x, d, lr, t_sample_s, *, key):
     """Apply the rank-one pulsed updates of a batch to `cells`, sample after sample (the hardware's order: one pair
     of pulse trains per sample), leaking the cells for `t_sample_s` after each. Returns `(cells, pulses)` with
-    `pulses` the int32 number of pulses each cell received."""
+    `pulses` the int32 number of pulses each cell received.
+
+    With `rule.mode == "moments"` the batch is applied at once: each cell's expected up and down counts and their
+    variances (`PulseUpdate.count_moments`) go to the device's closed form (`pulse_counts`), the leakage of the
+    whole batch follows, and `pulses` is the expected count per cell, rounded."""
+    if rule.mode == "moments":
+        n_up, var_up, n_down, var_down = rule.count_moments(x, d, lr, device.dw_min)
+        cells = device.pulse_counts(cells, n_up, n_down, var_up, var_down, key=key)
+        cells = leak(device, cells, t_sample_s * x.shape[0])
+        return cells, jnp.round(n_up + n_down).astype(jnp.int32)
 
     def one(carry, inputs):
         cells, pulses = carry

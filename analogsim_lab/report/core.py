@@ -29,6 +29,7 @@ from .context import Context as Context, SectionResult as SectionResult
 from .cost import cost_section
 from .crossbar import crossbar_section
 from .ebm import ebm_section
+from .insitu import insitu_section
 from .ksat import ksat_section
 from .nn import digits_section, transformer_section
 from .roadmap import roadmap_section
@@ -38,6 +39,7 @@ SECTIONS: list[tuple[str, Callable[[Context], SectionResult]]] = [
     ("crossbar", crossbar_section),
     ("nn_digits", digits_section),
     ("nn_transformer", transformer_section),
+    ("insitu", insitu_section),
     ("cost", cost_section),
     ("roadmap", roadmap_section),
     ("ksat", ksat_section),

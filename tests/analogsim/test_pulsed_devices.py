@@ -11,29 +11,42 @@ import analogsim as asim
 from analogsim import devices
 
 N_CELLS = 20000
+NS = (10, 100, 1000)
+COUNTS = [pytest.param((10, 100), id="n10-100"), pytest.param((1000,), id="n1000", marks=pytest.mark.slow)]
+"""Pulse counts of the statistical checks: the default run stops at 100 pulses; `-m slow` runs 1000 (the loop over
+pulses is what costs)."""
+
+_pulse = eqx.filter_jit(lambda dev, c, n, key: dev.pulse(c, n, key=key))
+_closed = eqx.filter_jit(lambda dev, c, n, key: dev.pulse_closed_form(c, n, key=key))
 
 
-def _pulse_up(dev, n, key, cells=N_CELLS):
+def _pulse_up(dev, ns, key, cells=N_CELLS, apply=_pulse):
+    """`len(ns)` rows of `cells` cells, row `r` receiving `ns[r]` up pulses, in one call (one compilation)."""
     k1, k2 = jr.split(key)
-    c = dev.init((cells,), key=k1)
-    return dev.pulse(c, jnp.full((cells,), n, jnp.int32), key=k2)
+    c = dev.init((len(ns), cells), key=k1)
+    n = jnp.broadcast_to(jnp.asarray(ns, jnp.int32)[:, None], (len(ns), cells))
+    return apply(dev, c, n, k2)
 
 
-def _numpy_walk(step_fn, n, cells, std, lo, hi, seed):
-    """Float64 reference: `n` up pulses of the model's `update_once` with multiplicative c2c noise."""
+def _numpy_walk(step_fn, ns, cells, std, lo, hi, seed):
+    """Float64 reference: up pulses of the model's `update_once` with multiplicative c2c noise; the weights after
+    each count in `ns` (one walk)."""
     rng = np.random.default_rng(seed)
-    w = np.zeros(cells)
-    for _ in range(n):
+    w, out = np.zeros(cells), []
+    for k in range(1, max(ns) + 1):
         w = np.clip(w + step_fn(w) * (1.0 + std * rng.standard_normal(cells)), lo, hi)
-    return w
+        if k in ns:
+            out.append(w.copy())
+    return out
 
 
-@pytest.mark.parametrize("n", [10, 100, 1000])
-def test_constant_step_mean_and_std(getkey, n):
+@pytest.mark.parametrize("ns", COUNTS)
+def test_constant_step_mean_and_std(getkey, ns):
     dw, std = 0.0005, 0.3
-    c = _pulse_up(devices.ConstantStep(dw_min=dw, dw_min_std=std, w_min=-1.0, w_max=1.0), n, getkey())
-    assert float(jnp.mean(c.w)) == pytest.approx(n * dw, rel=0.02)
-    assert float(jnp.std(c.w)) == pytest.approx(np.sqrt(n) * dw * std, rel=0.02)
+    c = _pulse_up(devices.ConstantStep(dw_min=dw, dw_min_std=std, w_min=-1.0, w_max=1.0), ns, getkey())
+    for row, n in enumerate(ns):
+        assert float(jnp.mean(c.w[row])) == pytest.approx(n * dw, rel=0.02)
+        assert float(jnp.std(c.w[row])) == pytest.approx(np.sqrt(n) * dw * std, rel=0.02)
 
 
 def test_constant_step_clips_at_bounds(getkey):
@@ -43,32 +56,64 @@ def test_constant_step_clips_at_bounds(getkey):
     np.testing.assert_allclose(c.w, [0.5, 1.0, -0.5], rtol=1e-5)
 
 
-@pytest.mark.parametrize("n", [10, 100, 1000])
-def test_soft_bounds_noiseless_closed_form(n):
+def test_soft_bounds_noiseless_closed_form():
     dev = devices.SoftBounds(dw_min=0.01, dw_min_std=0.0, w_min=-1.0, w_max=1.0)
-    c = dev.pulse(dev.init((4,), key=None), jnp.array([n, -n, 0, n]), key=None)
-    up = 1.0 * (1 - (1 - 0.01) ** n)
-    np.testing.assert_allclose(c.w, [up, -up, 0.0, up], rtol=1e-4)
+    n = jnp.array([[n, -n, 0, n] for n in NS], jnp.int32)
+    c = _pulse(dev, dev.init(n.shape, key=None), n, None)
+    fast = _closed(dev, dev.init(n.shape, key=None), n, None)
+    for row, k in enumerate(NS):  # noiseless: no loop over 20,000 cells, 1000 pulses are cheap
+        up = 1.0 * (1 - (1 - 0.01) ** k)
+        np.testing.assert_allclose(c.w[row], [up, -up, 0.0, up], rtol=1e-4)
+        np.testing.assert_allclose(fast.w[row], [up, -up, 0.0, up], rtol=1e-4)
 
 
-@pytest.mark.parametrize("n", [10, 100, 1000])
-def test_soft_bounds_cycle_to_cycle_variance_recursion(getkey, n):
+@pytest.mark.parametrize("ns", COUNTS)
+def test_soft_bounds_cycle_to_cycle_variance_recursion(getkey, ns):
     dw, std, w_max = 0.01, 0.3, 1.0
     dev = devices.SoftBounds(dw_min=dw, dw_min_std=std, w_min=-1.0, w_max=w_max, up_down=0.0)
-    c = _pulse_up(dev, n, getkey())
+    c = _pulse_up(dev, ns, getkey())
     a = dw / w_max
-    eu, eu2 = (1 - a) ** n, ((1 - a) ** 2 + a**2 * std**2) ** n
-    assert float(jnp.mean(c.w)) == pytest.approx(w_max * (1 - eu), rel=0.02)
-    assert float(jnp.std(c.w)) == pytest.approx(w_max * np.sqrt(eu2 - eu**2), rel=0.02)
+    for row, n in enumerate(ns):
+        eu, eu2 = (1 - a) ** n, ((1 - a) ** 2 + a**2 * std**2) ** n
+        assert float(jnp.mean(c.w[row])) == pytest.approx(w_max * (1 - eu), rel=0.02)
+        assert float(jnp.std(c.w[row])) == pytest.approx(w_max * np.sqrt(eu2 - eu**2), rel=0.02)
+
+
+@pytest.mark.parametrize("dev", [
+    devices.ConstantStep(dw_min=0.0005, dw_min_std=0.3, w_min=-1.0, w_max=1.0),
+    devices.SoftBounds(dw_min=0.01, dw_min_std=0.3, w_min=-1.0, w_max=1.0),
+    devices.SoftBounds(dw_min=0.002, dw_min_std=0.3, dw_min_dtod=0.3, up_down=0.2, w_min=-1.0, w_max=1.0,
+                       w_max_dtod=0.2, write_noise_std=1.0),
+    devices.LinearStep(dw_min=0.0005, dw_min_std=0.3, w_min=-1.0, w_max=1.0, gamma_up=0.5),
+], ids=["ConstantStep", "SoftBounds", "SoftBounds-spreads", "LinearStep"])
+@pytest.mark.parametrize("ns", COUNTS)
+def test_closed_form_matches_pulse_by_pulse(getkey, dev, ns):
+    # The O(1) path draws the weight after n pulses from a Gaussian with the walk's exact mean and variance.
+    k = getkey()
+    ref, fast = _pulse_up(dev, ns, k), _pulse_up(dev, ns, k, apply=_closed)
+    np.testing.assert_array_equal(ref.w_max, fast.w_max)  # the same cells
+    for row in range(len(ns)):
+        assert float(jnp.mean(fast.w[row])) == pytest.approx(float(jnp.mean(ref.w[row])), rel=0.02)
+        assert float(jnp.std(fast.w[row])) == pytest.approx(float(jnp.std(ref.w[row])), rel=0.02)
+    down = dev.pulse_closed_form(ref, jnp.full(ref.w.shape, -5, jnp.int32), key=getkey())
+    assert bool(jnp.all(down.hidden <= ref.hidden))
+
+
+def test_closed_form_falls_back_to_pulses_without_an_affine_step():
+    dev = devices.ExpStep(dw_min=0.0005, dw_min_std=0.0, w_min=-1.0, w_max=1.0)
+    c, n = dev.init((3,), key=None), jnp.array([40, -7, 0], jnp.int32)
+    np.testing.assert_array_equal(dev.pulse_closed_form(c, n, key=None).w, dev.pulse(c, n, key=None).w)
 
 
 def test_soft_bounds_symmetry_point_under_alternating_pulses():
     dev = devices.SoftBounds(dw_min=0.01, dw_min_std=0.0, w_min=-1.0, w_max=1.0, up_down=0.2)
     c = dev.init((1,), key=None)
-    step = jax.jit(lambda c, n: dev.pulse(c, n, key=None))
-    for _ in range(1500):
-        c = step(c, jnp.array([1]))
-        c = step(c, jnp.array([-1]))
+
+    def pair(c, _):
+        c = dev.pulse(c, jnp.array([1]), key=None)
+        return dev.pulse(c, jnp.array([-1]), key=None), None
+
+    c, _ = jax.jit(lambda c: jax.lax.scan(pair, c, None, length=1500))(c)
     up, down = 0.01, 0.01 * (1 - 0.2)
     w_star = (up - down) / (up / 1.0 - down / -1.0)
     assert float(c.w[0]) == pytest.approx(w_star, abs=0.01)
@@ -86,19 +131,18 @@ def test_soft_bounds_symmetry_point_under_alternating_pulses():
     ],
     ids=["ExpStep", "PowStep", "LinearStep"],
 )
-@pytest.mark.parametrize("n", [10, 1000])
-def test_state_dependent_models_match_published_update_rule(getkey, dev, step, n):
+@pytest.mark.parametrize("ns", COUNTS)
+def test_state_dependent_models_match_published_update_rule(getkey, dev, step, ns):
     # Noiseless: the device's deterministic trajectory equals the float64 iteration of its update rule.
     quiet = eqx.tree_at(lambda d: d.dw_min_std, dev, 0.0)
-    c = quiet.pulse(quiet.init((1,), key=None), jnp.array([n]), key=None)
-    ref = _numpy_walk(step, n, 1, 0.0, -1.0, 1.0, 0)
-    np.testing.assert_allclose(c.w, ref, rtol=1e-3)
+    c = _pulse_up(quiet, ns, getkey(), cells=1)
+    for row, ref in enumerate(_numpy_walk(step, ns, 1, 0.0, -1.0, 1.0, 0)):
+        np.testing.assert_allclose(c.w[row], ref, rtol=1e-3)
     # Noisy: mean and spread agree with a float64 Monte Carlo of the same rule.
-    cells = 40000
-    c = _pulse_up(dev, n, getkey(), cells=cells)
-    ref = _numpy_walk(step, n, cells, 0.3, -1.0, 1.0, 1)
-    assert float(jnp.mean(c.w)) == pytest.approx(ref.mean(), rel=0.02)
-    assert float(jnp.std(c.w)) == pytest.approx(ref.std(), rel=0.02)
+    c = _pulse_up(dev, ns, getkey())
+    for row, ref in enumerate(_numpy_walk(step, ns, N_CELLS, 0.3, -1.0, 1.0, 1)):
+        assert float(jnp.mean(c.w[row])) == pytest.approx(ref.mean(), rel=0.02)
+        assert float(jnp.std(c.w[row])) == pytest.approx(ref.std(), rel=0.02)
 
 
 def test_device_to_device_draws(getkey):
