@@ -19,6 +19,7 @@ def test_atomic_write_replaces_and_leaves_no_temp(tmp_path):
     assert json.loads(p.read_text()) == {"x": 2}
 
 
+@pytest.mark.slow  # a real section end to end (about 1.5 min); the fast tests run stand-in sections
 def test_quick_crossbar_report(tmp_path):
     messages = []
     out = write_report(tmp_path / "rep", quick=True, sections=["crossbar"], progress=messages.append)
@@ -55,6 +56,7 @@ def test_report_rejects_unknown_section(tmp_path):
         cli.main(["report", "--sections", "nope", "--out", str(tmp_path)])
 
 
+@pytest.mark.slow  # times every benchmark row, the in-situ steps included
 def test_bench_quick_json(tmp_path, capsys):
     path = tmp_path / "bench.json"
     assert bench.main(["--quick", "--repeats", "1", "--json", str(path)]) == 0

@@ -74,18 +74,21 @@ def test_hermes_priced_sweep_of_the_64x20_rbm_by_hand():
     """The default pricing (PCM calibrated to IBM HERMES), derived from the published chip figures and the table's
     per-operation numbers, not from `count_mvm`/`price_all`: HERMES (Le Gallo et al., Nat. Electron. 6, 680,
     2023) does 9.76 TOPS/W and 63.1 TOPS over 64 cores of 256x256 cells, so one full-core MVM (2 x 256 x 256 ops)
-    costs 13.43 nJ and takes 132.9 ns; the table prices a DAC drive at 0.3 pJ, a cell read at 3 fJ, an 8-bit Walden
+    costs 13.43 nJ and takes 132.9 ns; the table prices a DAC drive at 0.3 pJ, a cell read at g V^2 t (5.7 fJ), an 8-bit Walden
     ADC conversion at 10 fJ/step (x fs / 100 MHz above the corner), a rescale multiply at 3.7 pJ, 127 PWM slots of
     1 ns, and puts the rest of the 13.43 nJ into the periphery of each core MVM."""
     tech = cost.pcm_hermes()
-    assert (tech.e_dac_pj, tech.e_cell_read_fj, tech.e_mul_pj, tech.t_slot_s) == (0.3, 3.0, 3.7, 1e-9)
+    # one cell of a differential pair: 25 uS x mean |w| 0.3 / 2, 0.2 V, 127 ns x mean input 0.3
+    e_cell_pj = 25e-6 * (0.3 / 2) * 0.2**2 * 127e-9 * 0.3 * 1e12
+    assert tech.e_cell_read_fj == pytest.approx(e_cell_pj * 1e3, rel=1e-12)
+    assert (tech.e_dac_pj, tech.e_mul_pj, tech.t_slot_s) == (0.3, 3.7, 1e-9)
     assert (tech.adc.kind, tech.adc.fom, tech.adc.f_corner_hz) == ("walden", 10.0, 100e6)
     ops = 2 * 256 * 256
     e_mvm_pj = ops / 9.76
     t_mvm = ops / (63.1e12 / 64)
     t_adc = t_mvm - 127e-9
     e_adc_pj = 10e-3 * 2**8 * (1 / t_adc) / 100e6  # the ADC runs above its 100 MHz corner
-    periphery_pj = e_mvm_pj - (256 * 0.3 + 2 * 256 * 256 * 3e-3 + 256 * e_adc_pj + 256 * 3.7)
+    periphery_pj = e_mvm_pj - (256 * 0.3 + 2 * 256 * 256 * e_cell_pj + 256 * e_adc_pj + 256 * 3.7)
     assert e_mvm_pj == pytest.approx(13429.5, abs=0.1) and t_mvm == pytest.approx(132.9e-9, abs=0.1e-9)
     # one sweep of the 64x20 RBM: W (64 out, 20 in) for the visible block, W^T for the hidden one; one core MVM
     # each; 84 DAC drives, ADC conversions and rescales, 2 x 2 x 64 x 20 cell reads (differential pairs)
@@ -93,7 +96,7 @@ def test_hermes_priced_sweep_of_the_64x20_rbm_by_hand():
     c = ebm.pbit_sweep_cost(rbm)
     by_hand_pj = {
         "dac": 84 * 0.3,
-        "array": 2 * 2 * 64 * 20 * 3e-3,
+        "array": 2 * 2 * 64 * 20 * e_cell_pj,
         "adc": 84 * e_adc_pj,
         "digital": 84 * 3.7,
         "write": 0.0,
