@@ -18,6 +18,7 @@ from . import (
     checkpoint as checkpoint,
     cost as cost,
     devices as devices,
+    distributed as distributed,
     insitu as insitu,
     io as io,
     nn as nn,
