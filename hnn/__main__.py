@@ -1,15 +1,25 @@
-"""`python -m hnn FILE.cnf [--method M] [--timeout S] [--seed N] [--replicas R]`
+"""`python -m hnn FILE.cnf [FILE.cnf | DIR ...] [--method M] [--timeout S] [--seed N] [--replicas R] [--no-cache]`
 
 Prints SAT-competition output on stdout: `c` comment lines, then `s SATISFIABLE` with `v` model lines ending in
 `v ... 0` (a formula without clauses is satisfiable: its model is the single line `v 0`), `s UNSATISFIABLE` (only
-`--method cadical` can prove it, except for a formula holding an empty clause) or `s UNKNOWN` when the budget runs out. Errors go to stderr as one line.
+`--method cadical` can prove it, except for a formula holding an empty clause) or `s UNKNOWN` when the budget runs
+out. Errors go to stderr as one line.
+
+Several files (or directories, whose `*.cnf` files are taken in name order) are solved one after the other in the same
+process, so JAX's start-up and compilation are paid once: each file's block starts with `c file PATH` and has its
+own `s` line (and `v` lines); `--timeout` applies to each file.
+
+Compiled programs are kept on disk by JAX's persistent compilation cache, so a second run skips XLA compilation:
+the cache lives in `$HNN_CACHE_DIR`, else `$XDG_CACHE_HOME/hnn/jax`, else `~/.cache/hnn/jax`; `--no-cache` (or
+`HNN_CACHE_DIR=off`) turns it off. Only the command line sets it; `hnn` used as a library leaves JAX's configuration
+alone.
 
 Exit codes (the SAT competition's, plus the usual error codes):
 
-- 10: satisfiable (a verified model was printed);
-- 20: unsatisfiable (proved by CaDiCaL, or the formula holds an empty clause);
-- 0: unknown (the time budget ran out);
-- 1: the file cannot be read or is not valid DIMACS CNF;
+- 10: satisfiable (a verified model was printed; with several files: every file);
+- 20: unsatisfiable (proved by CaDiCaL, or the formula holds an empty clause; with several files: every file);
+- 0: unknown (the time budget ran out; with several files: any other mix of answers);
+- 1: a file cannot be read or is not valid DIMACS CNF (the other files are still solved);
 - 2: bad command-line arguments (argparse's code).
 """
 
@@ -17,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import pathlib
 import sys
 
 from ._dimacs import DimacsError, read_dimacs_report
@@ -24,11 +36,11 @@ from ._solve import METHODS, RESULTS, solve
 
 DEFAULT_METHOD = "probsat"
 EXIT_SAT, EXIT_UNSAT, EXIT_UNKNOWN, EXIT_ERROR, EXIT_USAGE = 10, 20, 0, 1, 2
-EPILOG = f"""exit codes:
+EPILOG = f"""exit codes (with several files: 10 or 20 when every file says so, 1 if any file is bad, else 0):
   {EXIT_SAT}  satisfiable (s SATISFIABLE and a verified model on v lines)
   {EXIT_UNSAT}  unsatisfiable (s UNSATISFIABLE: CaDiCaL's proof, or an empty clause)
   {EXIT_UNKNOWN}   unknown (s UNKNOWN: the time budget ran out)
-  {EXIT_ERROR}   the file cannot be read or is not valid DIMACS CNF (message on stderr)
+  {EXIT_ERROR}   a file cannot be read or is not valid DIMACS CNF (message on stderr)
   {EXIT_USAGE}   bad command-line arguments (message on stderr)"""
 
 
@@ -84,21 +96,72 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("file", help="DIMACS CNF file")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="DIMACS CNF files, or directories of *.cnf files")
     parser.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS, help="default: %(default)s")
     parser.add_argument(
         "--timeout", type=_positive_seconds, default=60.0, help="wall-clock budget in seconds (default 60)"
     )
     parser.add_argument("--seed", type=_int_in(0, 2**32, "an integer in [0, 2**32)"), default=0, help="PRNG seed in [0, 2**32) (default 0)")
     parser.add_argument("--replicas", type=_int_in(1, None, "a positive integer"), default=32, help="parallel replicas (default 32)")
+    parser.add_argument("--no-cache", action="store_true", help="do not use the persistent compilation cache")
     return parser
 
 
-def main(argv=None) -> int:
-    """Runs the command line `argv` (default `sys.argv[1:]`); returns the exit code (see the module docstring)."""
+def cache_dir(environ=os.environ) -> pathlib.Path | None:
+    """Where the command line keeps JAX's persistent compilation cache, or `None` when `HNN_CACHE_DIR=off`."""
+    if "HNN_CACHE_DIR" in environ:
+        value = environ["HNN_CACHE_DIR"]
+        return None if value.strip().lower() in ("", "off", "0", "none") else pathlib.Path(value)
+    base = environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache"
+    return pathlib.Path(base) / "hnn" / "jax"
+
+
+def _enable_cache(path: pathlib.Path) -> None:
+    """Turn on JAX's persistent compilation cache in `path` for every program, however quick to compile (a k-SAT
+    search compiles in about a second, which is the start-up the cache saves)."""
+    import jax
+
+    path.mkdir(parents=True, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", str(path))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+def _expand(paths: list[str]) -> list[str]:
+    """File arguments with each directory replaced by its `*.cnf` files in name order (an empty directory is kept
+    as itself, so it is reported as an error)."""
+    out = []
+    for p in paths:
+        found = sorted(str(f) for f in pathlib.Path(p).glob("*.cnf")) if os.path.isdir(p) else []
+        out.extend(found or [p])
+    return out
+
+
+def main(argv=None, *, use_cache: bool = False) -> int:
+    """Runs the command line `argv` (default `sys.argv[1:]`); returns the exit code (see the module docstring).
+
+    `use_cache=True` (what `python -m hnn` passes) turns on the persistent compilation cache unless `--no-cache`
+    or `HNN_CACHE_DIR=off` says otherwise.
+    """
     args = _parser().parse_args(argv)
+    path = cache_dir() if use_cache and not args.no_cache else None
+    if path is not None:
+        _enable_cache(path)
+    files = _expand(args.files)
+    codes = []
+    for f in files:
+        if len(files) > 1:
+            print(f"c file {f}", flush=True)
+        codes.append(_solve_file(f, args))
+    if EXIT_ERROR in codes:
+        return EXIT_ERROR
+    return codes[0] if len(set(codes)) == 1 else EXIT_UNKNOWN
+
+
+def _solve_file(path: str, args) -> int:
+    """Solve one file and print its block; returns its exit code."""
     try:
-        cnf, report = read_dimacs_report(args.file)
+        cnf, report = read_dimacs_report(path)
     except (DimacsError, OSError) as e:
         print(f"c error: {e}", file=sys.stderr, flush=True)
         return EXIT_ERROR
@@ -138,4 +201,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(use_cache=True))

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -115,3 +116,50 @@ def test_cli_subprocess_bad_argument_has_no_traceback(tmp_path):
     )
     assert proc.returncode == 2 and proc.stdout == ""
     assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_cli_several_files_and_a_directory(cnf_data, tmp_path, capsys):
+    uf20 = cnf_data / "satlib" / "uf20"
+    files = sorted(uf20.glob("*.cnf"))[:2]
+    for f in files:
+        (tmp_path / f.name).write_text(f.read_text())
+    assert main([str(tmp_path), "--timeout", "30"]) == 10
+    out = capsys.readouterr().out
+    blocks = out.split("c file ")[1:]
+    assert [b.splitlines()[0] for b in blocks] == [str(tmp_path / f.name) for f in files]
+    for f, block in zip(files, blocks, strict=True):
+        assert "s SATISFIABLE" in block
+        assert hnn.verify(hnn.read_dimacs(f), parse_model(block))
+    # a bad file among good ones: every good file is still solved, the exit code says one was bad
+    bad = tmp_path / "zz-bad.cnf"
+    bad.write_text("p cnf 2 1\n1 3 0\n")
+    assert main([str(files[0]), str(bad), "--timeout", "30"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.count("s SATISFIABLE") == 1 and "zz-bad.cnf:2" in captured.err
+    # satisfiable and unsatisfiable together: no single answer, exit 0
+    assert main([str(files[0]), str(cnf_data / "unsat" / "rand3-n20-m120.cnf"), "--method", "cadical"]) == 0
+
+
+def test_cache_dir_from_environment(tmp_path):
+    assert cli.cache_dir({"HNN_CACHE_DIR": str(tmp_path)}) == tmp_path
+    assert cli.cache_dir({"HNN_CACHE_DIR": "off"}) is None
+    assert cli.cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "hnn" / "jax"
+
+
+def test_cli_persistent_cache_is_written_and_reused(cnf_data, tmp_path):
+    path = cnf_data / "satlib" / "uf20" / "uf20-01.cnf"
+    env = dict(os.environ, HNN_CACHE_DIR=str(tmp_path / "cache"), JAX_PLATFORMS="cpu")
+    runs = [
+        subprocess.run([sys.executable, "-m", "hnn", str(path)], capture_output=True, text=True, timeout=300, env=env)
+        for _ in range(2)
+    ]
+    assert [r.returncode for r in runs] == [10, 10]
+    assert any((tmp_path / "cache").iterdir())
+    # the cached programs give the same search: same steps, same model
+    strip = [[line for line in r.stdout.splitlines() if " time " not in line] for r in runs]
+    assert strip[0] == strip[1]
+    off = subprocess.run(
+        [sys.executable, "-m", "hnn", str(path), "--no-cache"],
+        capture_output=True, text=True, timeout=300, env=dict(env, HNN_CACHE_DIR=str(tmp_path / "other")),
+    )
+    assert off.returncode == 10 and not (tmp_path / "other").exists()
