@@ -84,6 +84,22 @@ def test_k_of_n_and_amdahl():
 def test_fig7_saving_and_monotonic():
     s = roadmap.saving_at(50_000)
     assert 1.5 < s < 2.5  # the paper: "about 2x"
+
+    # the ratio from the runs' own components through Daly's Eq. 20 and higher-order interval, written out here
+    def wall(run, recovery_h):
+        m, d, ts = float(run.mtti_hours), float(run.checkpoint_hours), float(run.compute_hours)
+        if math.isinf(m):
+            return ts * (1 + d / float(run.interval_hours)) if math.isfinite(float(run.interval_hours)) else ts
+        r = d / (2 * m)
+        tau = math.sqrt(2 * d * m) * (1 + math.sqrt(r) / 3 + r / 9) - d if d < 2 * m else m
+        return m * math.exp((recovery_h + d) / m) * math.expm1((tau + d) / m) * ts / tau
+
+    b_sys, o_sys = roadmap.baseline(), roadmap.optimized()
+    b_run = roadmap.time_to_train(1.8e12, 50_000, b_sys)
+    o_run = roadmap.time_to_train(1.8e12, 50_000, o_sys)
+    assert s == pytest.approx(
+        wall(b_run, b_sys.group_recovery_hours) / wall(o_run, o_sys.group_recovery_hours), rel=1e-9
+    )
     # the saving does not depend on the model or MoE (wall time is linear in the work)
     assert roadmap.saving_at(50_000, n_params=175e9, n_experts=8) == pytest.approx(s, rel=1e-9)
     n = np.array([1_000, 10_000, 50_000])

@@ -35,18 +35,21 @@ def test_ideal_analog_counts_equal_digital_make_break():
         assert int(jnp.sum(s[r] == 0)) == int(hnn.energy(cnf, x[r].astype(bool)))
 
 
-def test_pcm_counts_mostly_right_and_noise_grows_with_time():
+def test_pcm_counts_right_when_fresh_and_wrong_after_a_year_of_drift():
+    # Counts are small integers read through a 1-LSB-per-literal ADC: fresh PCM (programming and read noise a few
+    # percent of one literal's conductance) reads them exactly; a year of uncompensated drift scales conductances
+    # by about (1 year / 20 s)^-0.06 ~ 0.4 (aihwkit's PCM drift exponent), so most nonzero counts read low.
     cnf = _cnf(1, 50, 213)
     x = jr.bernoulli(jr.key(1), 0.5, (16, cnf.n_vars)).astype(jnp.int8)
     ref = [hnn.make_break(cnf, x[r].astype(bool)) for r in range(16)]
-    err = []
-    for t in (0.0, 86400.0 * 365):
-        net = hnn.AnalogNetwork.build(cnf, hnn.default_analog_config(), key=jr.key(3), t_seconds=t)
-        _, make, brk = net.counts(x, key=jr.key(4))
-        wrong = sum(int(jnp.sum(make[r] != ref[r][0]) + jnp.sum(brk[r] != ref[r][1])) for r in range(16))
-        err.append(wrong / (2 * 16 * cnf.n_vars))
-    assert err[0] < 0.05  # freshly programmed PCM: counts almost always right
-    assert err[1] > err[0]  # a year of uncompensated drift shrinks the sums: more miscounts
+    for k in range(3):  # three programmings
+        err = []
+        for t in (0.0, 86400.0 * 365):
+            net = hnn.AnalogNetwork.build(cnf, hnn.default_analog_config(), key=jr.key(3 + k), t_seconds=t)
+            _, make, brk = net.counts(x, key=jr.key(40 + k))
+            wrong = sum(int(jnp.sum(make[r] != ref[r][0]) + jnp.sum(brk[r] != ref[r][1])) for r in range(16))
+            err.append(wrong / (2 * 16 * cnf.n_vars))
+        assert err[0] < 0.01 and err[1] > 0.5, (k, err)
 
 
 def test_analog_solver_solves_and_verifies():
@@ -67,13 +70,21 @@ def test_analog_method_validation():
 def test_analog_step_cost_counts_both_passes():
     from hnn import analog_step_cost, analog_step_mvms, energy_to_solution_j
 
-    cnf = _cnf(0, 20, 85)
-    mvms = analog_step_mvms(cnf, replicas=4)
-    assert len(mvms) == 2
+    n, m = 20, 85
+    cnf = _cnf(0, n, m)
+    fwd, bwd = analog_step_mvms(cnf, replicas=1)
+    # forward: one (m x 2n) clause-literal array, inputs the 2n literal values, one conversion per clause;
+    # backward: its transpose read twice (make and break indicators), one conversion per literal each time;
+    # every weight is a differential pair of cells
+    assert (fwd.shape, fwd.tiles) == ((m, 2 * n), (1, 1))
+    f = fwd.counts.as_dict()
+    assert (f["macs"], f["dac_conversions"], f["adc_conversions"], f["cell_reads"]) == (m * 2 * n, 2 * n, m, 2 * m * 2 * n)
+    assert bwd.shape == (2 * n, m)
+    b = bwd.counts.as_dict()
+    assert (b["macs"], b["dac_conversions"], b["adc_conversions"]) == (2 * m * 2 * n, 2 * m, 2 * 2 * n)
+    assert f["cell_writes"] == b["cell_writes"] == 0
     one = analog_step_cost(cnf, replicas=1)
     four = analog_step_cost(cnf, replicas=4)
     assert one.total_j > 0 and four.total_j == pytest.approx(4 * one.total_j, rel=1e-6)  # linear in replicas
-    bigger = analog_step_cost(_cnf(0, 100, 426), replicas=1)
-    assert bigger.total_j > one.total_j
     assert energy_to_solution_j(100.0, one) == pytest.approx(100 * one.total_j)
     assert energy_to_solution_j(None, one) is None
