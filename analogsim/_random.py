@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import jax.random as jr
 
 from ._custom_types import PRNGKeyArray
+from ._validate import check_key
 
 _GOLDEN = 0x9E3779B9
 
@@ -46,6 +47,7 @@ def _fmix32(h: jax.Array) -> jax.Array:
 
 
 def _seeds(key: PRNGKeyArray) -> tuple[jax.Array, jax.Array]:
+    check_key(key)
     bits = jr.bits(key, (2,), jnp.uint32)
     return bits[0], bits[1]
 

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import jax.random as jr
 
 from .. import _random
-from .._validate import check, check_nonnegative
+from .._validate import check, check_key, check_nonnegative
 from .base import AbstractDevice
 
 
@@ -101,6 +101,7 @@ class PCM(AbstractDevice):
         """Program `g_target` (uS): add programming noise, draw each cell's drift exponent."""
         if key is None:
             raise ValueError("PCM.program is stochastic: pass key=...")
+        check_key(key)
         prog_key, drift_key = jr.split(key)
         g_target = jnp.asarray(g_target, jnp.float32)
         g = jnp.maximum(g_target + self.prog_std_us(g_target) * _random.normal(prog_key, g_target.shape), 0.0)
@@ -112,6 +113,7 @@ class PCM(AbstractDevice):
         """Conductance (uS) `t_seconds` after programming: drift plus accumulated 1/f read noise."""
         if key is None:
             raise ValueError("PCM.read is stochastic (1/f read noise): pass key=...")
+        check_key(key)
         t = jnp.asarray(t_seconds, jnp.float32)
         log_t = jnp.log((t + self.t0_s) / self.t0_s)
         g_drift = cells.g * jnp.exp(-cells.nu * log_t)

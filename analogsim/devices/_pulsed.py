@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import _random
 from .._custom_types import PRNGKeyArray
-from .._validate import check, check_int, concrete
+from .._validate import check, check_int, check_key, concrete
 from ._closed_form import affine_moments, split_counts
 from .base import AbstractPulsedDevice
 
@@ -156,6 +156,7 @@ class AbstractStepDevice(AbstractPulsedDevice):
 
         A `PulsedCells`.
         """
+        check_key(key, allow_none=True)
         shape = _check_shape(shape)
         no_spread = all(is_zero(s) for s in self._spreads())
         if key is None and not no_spread:
@@ -219,6 +220,7 @@ class AbstractStepDevice(AbstractPulsedDevice):
 
         The updated `PulsedCells`.
         """
+        check_key(key, allow_none=True)
         n = self._check_counts(cells, n)
         self._check_key(key, "pulse")
         return self._pulse_loop(cells, jnp.maximum(n, 0), jnp.maximum(-n, 0), key)
@@ -289,6 +291,7 @@ class AbstractStepDevice(AbstractPulsedDevice):
 
         The updated `PulsedCells`.
         """
+        check_key(key, allow_none=True)
         steps = self.affine_steps(cells)
         random_counts = not (is_zero(var_up) and is_zero(var_down))
         if key is None and random_counts:

@@ -9,7 +9,7 @@ import jax.random as jr
 import numpy as np
 
 from .. import _random
-from .._validate import check_conductance_range, check_int, check_nonnegative
+from .._validate import check_conductance_range, check_int, check_key, check_nonnegative
 from .base import AbstractDevice
 
 # Polynomial fits (uS, in powers of g_T / g_max, for g_max = 40 uS) of the standard deviation of the deviation from
@@ -102,6 +102,7 @@ class ReRAM(AbstractDevice):
         relaxation."""
         if key is None:
             raise ValueError("ReRAM.program is stochastic: pass key=...")
+        check_key(key)
         prog_key, relax_key = jr.split(key)
         g_t = self.quantize_target(jnp.asarray(g_target, jnp.float32))
         std = self.sigma_us(g_t, 1.0) * self.prog_noise_scale
@@ -112,6 +113,7 @@ class ReRAM(AbstractDevice):
         """Conductance (uS) `t_seconds` after programming: relaxation of this time plus fresh read noise."""
         if key is None:
             raise ValueError("ReRAM.read is stochastic (read noise): pass key=...")
+        check_key(key)
         s0 = self.sigma_us(cells.g_target, 1.0)
         st = self.sigma_us(cells.g_target, t_seconds)
         relax = jnp.sqrt(jnp.maximum(st**2 - s0**2, 0.0)) * self.relax_scale

@@ -143,3 +143,29 @@ def test_stochastic_devices_need_keys():
     with pytest.raises(ValueError, match="key"):
         ReRAM().read(ReRAM().program(jnp.ones(3), key=jr.key(0)), 1.0, key=None)
     assert asim.devices.Ideal().program(jnp.ones(3), key=None).g.shape == (3,)
+
+
+_g = jnp.full((3, 3), 10.0)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda k: PCM().program(_g, key=k),
+        lambda k: PCM().read(PCM().program(_g, key=jr.key(0)), 1.0, key=k),
+        lambda k: ReRAM().program(_g, key=k),
+        lambda k: ReRAM().read(ReRAM().program(_g, key=jr.key(0)), 1.0, key=k),
+        lambda k: asim.devices.GainCell().program(_g, key=k),
+        lambda k: asim.devices.capacitor_li2018().init((3, 3), key=k),
+        lambda k: asim.devices.SoftBounds().pulse(
+            asim.devices.SoftBounds().init((3, 3), key=None), jnp.ones((3, 3), jnp.int32), key=k
+        ),
+        lambda k: asim.random.normal(k, (3,)),
+    ],
+    ids=["pcm.program", "pcm.read", "reram.program", "reram.read", "gaincell.program", "pulsed.init", "pulsed.pulse",
+         "random.normal"],
+)
+@pytest.mark.parametrize("bad", [0, 1.5, "seed"])
+def test_device_calls_reject_non_keys_with_how_to_make_one(call, bad):
+    with pytest.raises(ValueError, match=r"jax\.random\.key\(seed\)"):
+        call(bad)
