@@ -14,22 +14,29 @@ Random numbers: keys are made, split and folded with `jax.random`; large noise a
 noise of a crossbar) are drawn with the counter-based `analogsim.random`.
 """
 
-from . import (
-    checkpoint as checkpoint,
-    cost as cost,
-    devices as devices,
-    distributed as distributed,
-    insitu as insitu,
-    io as io,
-    nn as nn,
-    random as random,
-    roadmap as roadmap,
-    timing as timing,
-)
+import importlib as _importlib
+
+from . import cost as cost, devices as devices, io as io, random as random
 from ._config import CrossbarConfig as CrossbarConfig
 from ._converters import ADC as ADC, DAC as DAC, quantize as quantize
 from ._crossbar import Crossbar as Crossbar, program as program
 from ._nonideal import IRDrop as IRDrop, ReadNoise as ReadNoise, StuckAt as StuckAt
-from .nn import analogize as analogize, program_model as program_model
 
 __version__ = "0.1.0"
+
+# Imported on first use, so that a program that needs only crossbars and their cost (e.g. `python -m hnn`) does not
+# pay for the training stack (optax) and the roadmap at start-up.
+_LAZY_MODULES = ("checkpoint", "distributed", "insitu", "nn", "roadmap", "timing")
+_LAZY_NAMES = {"analogize": "nn", "program_model": "nn"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY_MODULES:
+        return _importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_NAMES:
+        return getattr(_importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY_MODULES, *_LAZY_NAMES])
