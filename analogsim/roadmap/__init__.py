@@ -143,6 +143,7 @@ from ._training_devices import (
 )
 from ._training_table import (
     GPU_POWER_W as GPU_POWER_W,
+    TRAINING_COUNTED as TRAINING_COUNTED,
     GPUBaseline as GPUBaseline,
     gpu_run as gpu_run,
     model_flops as model_flops,

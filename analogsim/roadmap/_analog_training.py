@@ -102,6 +102,7 @@ class TrainingEstimate(eqx.Module):
     - `usd`: `{"electricity", "hardware"}` dollars.
     - `accuracy_penalty_pt`: digital minus in-situ test accuracy on the library's digits runs (`None`: not
       measured); `accuracy_source`: which run.
+    - `sources`: where every priced figure comes from (`{what: {field: source}}` or `{what: source}`).
     """
 
     name: str = eqx.field(static=True)
@@ -119,6 +120,7 @@ class TrainingEstimate(eqx.Module):
     usd: dict
     accuracy_penalty_pt: float | None = eqx.field(static=True)
     accuracy_source: str = eqx.field(static=True)
+    sources: dict
 
     @property
     def total_j(self) -> float:
@@ -144,6 +146,7 @@ class TrainingEstimate(eqx.Module):
             "endurance_status": self.endurance_status,
             "usd": {k: float(v) for k, v in self.usd.items()}, "total_usd": self.total_usd,
             "accuracy_penalty_pt": self.accuracy_penalty_pt, "accuracy_source": self.accuracy_source,
+            "sources": self.sources,
         }
 
 
@@ -292,4 +295,22 @@ def analog_run(
              "hardware": chips * wall / 3600.0 * system.usd_per_chip_hour},
         accuracy_penalty_pt=device.accuracy_penalty_pt,
         accuracy_source=f"{device.accuracy}: {device.accuracy_note}" if device.accuracy else "not measured",
+        sources=_sources(device, att_tech),
     )
+
+
+def _sources(device: TrainingDevice, att_tech: _cost.Technology) -> dict:
+    """Where the figures of an analog row come from: the tables' own `sources`, the pulse rates, the digital and
+    memory figures, the endurance."""
+    pulses = device.pulses
+    return {
+        "reads (forward, backward, transfer)": {"table": device.read.name, **dict(device.read.sources)},
+        "update pulse": {"table": pulses.name, **dict(pulses.sources),
+                         "pulses per token": f"PULSES_PER_WEIGHT_PER_SAMPLE[{device.optimizer!r}]"},
+        "attention": {"table": att_tech.name, **dict(att_tech.sources)},
+        "digital": f"Horowitz 2014: fp32 add {FP32_ADD_PJ} pJ, multiply {FP32_MUL_PJ} pJ, {SRAM_PJ_PER_VALUE} pJ "
+        f"per 32-bit operand of an 8 KB SRAM; special functions {SPECIAL_FUNCTION_PJ:.0f} pJ (assumed)",
+        "data_movement": f"HBM {HBM_PJ_PER_BYTE / 8:g} pJ/bit (O'Connor et al., MICRO 2017); bandwidth per layer "
+        "AnalogSystem.hbm_bytes_per_s_per_layer (default one HBM3 stack, 819 GB/s, JESD238)",
+        "endurance": device.endurance_source,
+    }

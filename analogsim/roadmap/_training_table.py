@@ -16,6 +16,7 @@ from ._analog_training import (
     TrainingEstimate,
     analog_run,
     attention_mvms,
+    digital_op_j,
 )
 from ._arrays import _pos
 from ._gpt3 import TransformerShape, gpt3, gpt3_moe
@@ -86,7 +87,24 @@ def gpu_run(shape: TransformerShape, gpu: GPUBaseline | None = None) -> Training
         endurance_status="no wear-out", usd={"electricity": sum(energy.values()) / 3.6e6 * gpu.usd_per_kwh,
                                              "hardware": float(gpu.n_gpus) * wall / 3600.0 * gpu.usd_per_gpu_hour},
         accuracy_penalty_pt=0.0, accuracy_source="the digital reference",
+        sources={"flops_per_s": "the paper's Table 3 (A100, sustained)", "power_w": "NVIDIA A100 SXM datasheet",
+                 "n_gpus": "Narayanan et al., SC 2021 (GPT-3 175B on 1024 A100s)",
+                 "usd_per_gpu_hour": "the paper's $2.5 cloud GPU-hour over its cloud/GPU ratio 4.8"},
     )
+
+
+TRAINING_COUNTED = {
+    "forward": "per token, one read of every fully connected matrix it passes (`count_mvm((out, in))`)",
+    "backward": "per token, one read of every such matrix through its transpose (`count_mvm((in, out))`)",
+    "update": "per token and matrix, the measured pulses per weight x out x in, one pulse-train driver per row and "
+    "column, Tiki-Taka's one-hot transfer reads (`count_mvm((out, 1))`) and their digital filter",
+    "attention": "per head and sequence, the six gain-cell products of `attention_mvms` (their rows written once "
+    "per token), over seq_len tokens",
+    "digital": "per token, `TransformerShape.digital_ops()` op by op, priced by `digital_op_j`",
+    "data_movement": "per token, `TransformerShape.stash_values()` bytes written to and read from HBM",
+}
+"""What each component of the analog rows counts (the GPU rows: the FLOPs of `model_flops` at the sustained
+rate)."""
 
 
 def _rows(shape, devices, system, gpu) -> list[TrainingEstimate]:
@@ -134,8 +152,9 @@ def training_table(
 
     **Returns:**
 
-    `{"model", "n_params", "n_tokens", "flops", "rows": [TrainingEstimate.as_dict()], "sensitivity": [{"case",
-    "usd": {row: dollars}, "endurance_status": {row: status}}]}`.
+    `{"model", "n_params", "n_tokens", "flops", "counted" (`TRAINING_COUNTED`), "digital_ops_per_token" (op by op, with
+    joules), "stash_values_per_token", "rows": [TrainingEstimate.as_dict()], "sensitivity": [{"case", "usd":
+    {row: dollars}, "endurance_status": {row: status}}]}`.
     """
     shape = gpt3() if shape is None else shape
     devices = training_devices() if devices is None else tuple(devices)
@@ -146,6 +165,12 @@ def training_table(
         "n_params": shape.n_params,
         "n_tokens": float(shape.n_tokens),
         "flops": model_flops(shape),
+        "counted": TRAINING_COUNTED,
+        "digital_ops_per_token": [
+            {"op": op, "pass": pass_, "adds": a, "multiplies": m, "special": sp, "j": digital_op_j(a, m, sp)}
+            for (op, pass_), (a, m, sp) in shape.digital_ops().items()
+        ],
+        "stash_values_per_token": shape.stash_values(),
         "rows": [r.as_dict() for r in _rows(shape, devices, system, gpu)],
         "sensitivity": _sensitivity(shape, devices, system, gpu),
     }

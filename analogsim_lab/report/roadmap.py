@@ -29,20 +29,11 @@ def plot_projection(proj: dict):
     g, g28 = proj["param_growth_per_year"], proj["param_growth_2028"]
     for name, vals in proj["scenarios"].items():
         line = ax.semilogy(proj["years"], vals, "o-", ms=3, label=f"{name}, parameters x{g:g}/year")[0]
-        ax.semilogy(
-            proj["years"],
-            proj["scenarios_growth_2028"][name],
-            "--",
-            color=line.get_color(),
-            label=f"{name}, x{g28:g}/year",
-        )
-        ax.semilogy(
-            proj["years"],
-            proj["scenarios_analog_pcm"][name],
-            ":",
-            color=line.get_color(),
-            label=f"{name}, analog PCM (x{proj['analog_pcm_over_gpu']:.2f} of the GPU dollars)",
-        )
+        for key, style, label in (
+            ("scenarios_growth_2028", "--", f"x{g28:g}/year"),
+            ("scenarios_analog_pcm", ":", f"analog PCM (x{proj['analog_pcm_over_gpu']:.2f} of the GPU dollars)"),
+        ):
+            ax.semilogy(proj["years"], proj[key][name], style, color=line.get_color(), label=f"{name}, {label}")
     pts = proj["paper_points"]
     ax.semilogy(
         [p["year"] for p in pts.values()], [p["gpu_usd"] for p in pts.values()], "k*", ms=10, label="paper"

@@ -142,6 +142,8 @@ tables (no periphery): their energies are lower bounds. Writes per cell count ev
 
 {summary_markdown(dense)}
 
+What each component counts: {"; ".join(f"*{_LABELS[k]}*: {_esc(v)}" for k, v in dense["counted"].items())}.
+
 Energy by component (MWh):
 
 {breakdown_markdown(dense, "energy_j", 3.6e9, "MWh")}

@@ -184,6 +184,13 @@ def test_gpt3_table():
         if name != "GPU (A100)":
             assert all(v > 0 for v in r["energy_j"].values()), name
             assert r["total_j"] < rows["GPU (A100)"]["total_j"]
+    # traceable: the digital line is the op-by-op list times the tokens; every analog row names its tables
+    digital = sum(op["j"] for op in tab["digital_ops_per_token"]) * tab["n_tokens"]
+    assert rows["analog PCM"]["energy_j"]["digital"] == pytest.approx(digital, rel=1e-12)
+    assert set(tab["counted"]) == set(roadmap.TRAINING_COMPONENTS)
+    pcm = rows["analog PCM"]["sources"]
+    assert pcm["reads (forward, backward, transfer)"]["table"] == cost.pcm_hermes().name
+    assert "gain cell" in pcm["attention"]["table"] and pcm["endurance"] == "Burr2016"
     base = {r["name"]: r for r in tab["rows"]}
     twice = next(c for c in tab["sensitivity"] if c["case"] == "electricity x2")
     for name, usd in twice["usd"].items():
