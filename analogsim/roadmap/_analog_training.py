@@ -250,8 +250,8 @@ def analog_run(
     Energy per token: `fc_per_token`; attention: the six `attention_mvms` of a head priced on
     `analogsim.cost.gaincell_leroux`, times heads and layers over `seq_len`; digital: `shape.digital_ops()` priced
     by `digital_op_j`; data movement: `shape.stash_values()` bytes written to and read from HBM at 3.9 pJ/bit.
-    Each times `n_tokens`. Time: `pipeline_wall_s`. Chips: the fully connected tiles and the attention tiles
-    (six arrays per head per layer) over `cores_per_chip`. Writes per cell: the busiest array's pulses per token
+    Each times `n_tokens`. Time: `pipeline_wall_s`. Chips: the fully connected tiles over `cores_per_chip`, plus
+    gain-cell chips of as many arrays for the attention tiles (six arrays per head per layer). Writes per cell: the busiest array's pulses per token
     times the tokens one copy sees.
 
     **Arguments:**

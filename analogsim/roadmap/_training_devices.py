@@ -38,7 +38,8 @@ DIGITS_ACCURACY = {
     "capacitor, analog SGD": 94.44,
 }
 """Test accuracy (%) of the digits MLP (64-64-10, batch 10) trained 8 epochs with 1 seed by this library's in-situ
-optimizers (`analogsim_lab.workloads.insitu`, bit-train update pass), and by digital SGD with the same schedule.
+optimizers (`analogsim_lab.workloads.insitu`, as run by `examples/insitu_digits.py` for the in-situ training
+issue), and by digital SGD with the same schedule.
 A small MLP on 8x8 digits, not a transformer: the penalty it shows is the library's own measurement, not a
 prediction for GPT-3."""
 
