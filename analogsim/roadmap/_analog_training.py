@@ -204,7 +204,8 @@ def digital_op_j(adds: float, muls: float, special: float) -> float:
 
 def _stage_times(shape, device, system, chips: float) -> dict:
     """Per-token occupancy (s) of each unit of one layer: the FC arrays' forward and backward reads and update
-    pass, the attention arrays, the digital units and the HBM stack."""
+    pass; an attention array (each of the six arrays of a head reads one vector and writes one row per token);
+    the digital units (all digital operations of a token over every chip's digital units); the HBM stack."""
     t_fc = _interval(device.read, system.fc_bits)
     att = _cost.gaincell_leroux()
     n_digital = sum(sum(v) for v in shape.digital_ops().values())
@@ -213,8 +214,7 @@ def _stage_times(shape, device, system, chips: float) -> dict:
         "forward": t_fc,
         "backward": t_fc,
         "update": system.bl * float(device.pulses.t_slot_s) + device.transfer_reads_per_token * t_fc,
-        "attention": len(attention_mvms(shape, system))
-        * (_interval(att, system.attention_bits) + float(att.t_write_row_s)),
+        "attention": _interval(att, system.attention_bits) + float(att.t_write_row_s),
         "digital": n_digital / (chips * system.digital_ops_per_s_per_chip),
         "data_movement": 2 * stash_bytes / shape.n_layers / system.hbm_bytes_per_s_per_layer,
     }
