@@ -6,8 +6,10 @@ python examples/roadmap.py [--json PATH] [--quick]
 
 Prints the reproduction table (every figure the paper's text states, ours against the paper's with the tolerance,
 the status computed from the two, the one named assumption beyond the text and how ours moves without it), the optimized-vs-baseline saving at 50k GPUs (Fig. 7), the cost of the largest run by
-year for the Table 1 scenarios, and the revolutionary scenario (the matrix products on analog IMC, priced by
-analogsim.cost).
+year for the Table 1 scenarios, and the revolutionary scenario: the table "training a GPT-3-class model" (GPU,
+analog PCM, ReRAM, ECRAM, CMOS rows: energy and time by component, dollars, writes per cell against endurance, the
+accuracy penalty of the library's in-situ runs) for GPT-3 175B and its 8-expert MoE variant; JSON key
+`revolutionary`: `{"dense": table, "moe": table}` (`analogsim.roadmap.training_table`).
 """
 
 from __future__ import annotations
@@ -38,14 +40,15 @@ def main(argv=None):
             f"largest run (GPU cost, parameters x{proj['param_growth_per_year']:g}/year), {name:10s}: "
             + ", ".join(f"{y} ${v / 1e9:.2f}B" for y, v in zip(proj["years"], vals, strict=True))
         )
-    rev = out["revolutionary"]
-    for k in ("pcm_hermes", "reram_neurram"):
-        r = rev[k]
-        flag = "" if r["calibrated"] else " [uncalibrated table: a lower bound]"
-        print(
-            f"revolutionary ({rev['model']}) on {k}: {r['total_j']:.3e} J vs GPU {r['gpu_baseline_j']:.3e} J "
-            f"(x{r['energy_ratio']:.3f}), ~${r['cost_usd'] / 1e6:.1f}M at GPU $/J{flag}"
-        )
+    for table in out["revolutionary"].values():
+        print(f"training {table['model']} ({table['n_params'] / 1e9:.0f}B parameters):")
+        for r in table["rows"]:
+            flag = "" if r["calibrated"] else " [uncalibrated reads: a lower bound]"
+            wear = "" if r["name"].startswith("GPU") else f", {r['writes_per_cell']:.2g} writes/cell: "
+            print(
+                f"  {r['name']:36s} {r['total_j'] / 3.6e9:9.3g} MWh {r['wall_days']:7.3g} days "
+                f"${r['total_usd'] / 1e3:9.1f}k{wear}{r['endurance_status'] if wear else ''}{flag}"
+            )
     save_json(args.json, out)
     return out
 

@@ -1,6 +1,7 @@
 """The analytical LLM-training cost framework of P. Faraboschi, E. Giles, J. Hotard, K. Owczarek and A. Wheeler,
 *Reducing the Barriers to Entry for Foundation Model Training* (Hewlett Packard Enterprise, arXiv:2404.08811, 2024),
-extended with its revolutionary (analog in-memory computing) scenario priced by `analogsim.cost`.
+extended with its revolutionary scenario (analog in-memory computing, Sec. 4.1) rebuilt as a model of analog
+training priced by `analogsim.cost`.
 
 - Table 3 parameters (`GPU_MTBF_HOURS`, `FLOPS_PER_GPU`, ...) and the GPU growth rate of Sec. 2.1;
 - training compute and its GPU cost (`training_flops`, `moe_flops`, `gpu_hours`, `training_cost_usd`);
@@ -12,7 +13,12 @@ extended with its revolutionary (analog in-memory computing) scenario priced by 
   the stated growth rates (`Scenario`, `table1_scenarios`, `project_cost_usd`: Table 1, Fig. 5);
 - every figure the paper's text states next to the framework's value, with a status computed from the two
   (`reproduction_table`, `claim`, `claim_status`, `summary`); the Fig. 7 saving and its sensitivity (`saving`);
-- the revolutionary scenario (`analog_training`).
+- the revolutionary scenario as a model of analog training: a GPT-3-class model and its MoE variant
+  (`TransformerShape`, `gpt3`, `gpt3_moe`), the training devices with their measured in-situ pulse rates,
+  endurance and accuracy (`TrainingDevice`, `training_devices`), the run on analog arrays (`AnalogSystem`,
+  `analog_run`: forward, backward, in-situ update, attention on gain cells, the digital remainder op by op, data
+  movement, pipelined time, chips, writes per cell), the GPU baseline (`GPUBaseline`, `gpu_run`) and the table
+  "training a GPT-3-class model" with its sensitivity (`training_table`, `revolutionary_data`).
 
 Every function takes and returns float64 NumPy values (or Python floats) and broadcasts, so a sweep is one call.
 
@@ -22,9 +28,22 @@ from analogsim import roadmap
 run = roadmap.time_to_train(1.8e12, 50_000, roadmap.optimized(), n_experts=8)
 run.wall_days, run.cost_usd
 roadmap.saving_at(50_000)  # baseline over optimized wall time: the paper's "about 2x"
+row = roadmap.analog_run(roadmap.gpt3(), roadmap.cmos_training())
+row.energy_j["update"], row.wall_s / 86400, row.endurance_status
 ```
 """
 
+from ._analog_training import (
+    TRAINING_COMPONENTS as TRAINING_COMPONENTS,
+    USD_PER_KWH as USD_PER_KWH,
+    AnalogSystem as AnalogSystem,
+    TrainingEstimate as TrainingEstimate,
+    analog_run as analog_run,
+    attention_mvms as attention_mvms,
+    digital_op_j as digital_op_j,
+    fc_per_token as fc_per_token,
+    pipeline_wall_s as pipeline_wall_s,
+)
 from ._claim import (
     RELATIONS as RELATIONS,
     TOLERANCE as TOLERANCE,
@@ -39,6 +58,13 @@ from ._compute import (
     moe_flops as moe_flops,
     training_cost_usd as training_cost_usd,
     training_flops as training_flops,
+)
+from ._gpt3 import (
+    ADAM_OPS as ADAM_OPS,
+    FCMatrix as FCMatrix,
+    TransformerShape as TransformerShape,
+    gpt3 as gpt3,
+    gpt3_moe as gpt3_moe,
 )
 from ._paper import (
     CHECKPOINT_GB_S as CHECKPOINT_GB_S,
@@ -96,12 +122,6 @@ from ._reproduce import (
     saving_at as saving_at,
     summary as summary,
 )
-from ._revolutionary import (
-    GPU_POWER_W as GPU_POWER_W,
-    AnalogTraining as AnalogTraining,
-    analog_training as analog_training,
-    energy_kwh as energy_kwh,
-)
 from ._system import (
     TrainingRun as TrainingRun,
     TrainingSystem as TrainingSystem,
@@ -109,4 +129,24 @@ from ._system import (
     baseline as baseline,
     optimized as optimized,
     time_to_train as time_to_train,
+)
+from ._training_devices import (
+    DIGITS_ACCURACY as DIGITS_ACCURACY,
+    PULSES_PER_WEIGHT_PER_SAMPLE as PULSES_PER_WEIGHT_PER_SAMPLE,
+    TrainingDevice as TrainingDevice,
+    cmos_training as cmos_training,
+    ecram_training as ecram_training,
+    pcm_training as pcm_training,
+    pulses_pcm_assumed as pulses_pcm_assumed,
+    reram_training as reram_training,
+    training_devices as training_devices,
+)
+from ._training_table import (
+    GPU_POWER_W as GPU_POWER_W,
+    TRAINING_COUNTED as TRAINING_COUNTED,
+    GPUBaseline as GPUBaseline,
+    gpu_run as gpu_run,
+    model_flops as model_flops,
+    revolutionary_data as revolutionary_data,
+    training_table as training_table,
 )

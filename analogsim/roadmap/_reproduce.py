@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import cost
 from ._claims_cost import PARAM_GROWTH_2028, compute_rows, dollar_rows, growth_rows, projection_rows
 from ._claims_system import fig7_rows, saving, table3_rows
 from ._paper import GPT4_PARAMS, GPU_PERF_GROWTH_PER_YEAR, PARAM_GROWTH_PER_YEAR
 from ._projection import BASE_EXPERTS, CLOUD_OVER_GPU, project_cost_usd, table1_scenarios
-from ._revolutionary import analog_training
 from ._system import baseline, optimized, time_to_train
+from ._training_table import revolutionary_data
 
 FIG7_GPUS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000)
 """GPU counts at which `fig7_data` evaluates the Fig. 7 curves."""
@@ -92,22 +91,15 @@ def projection_data(years=range(2023, 2033)) -> dict:
     }
 
 
-def _revolutionary() -> dict:
-    rev = {"model": "1.8T parameters, 8-expert MoE, 120 P^2 / 8 FLOP"}
-    for name, tech in (("pcm_hermes", cost.pcm_hermes()), ("reram_neurram", cost.reram_neurram())):
-        r = analog_training(GPT4_PARAMS, n_experts=8, tech=tech)
-        rev[name] = {**r.as_dict(), "technology": tech.name, "calibrated": tech.calibrated}
-    gpu_run = time_to_train(GPT4_PARAMS, 50_000, optimized(), n_experts=8)
-    rev["gpu_optimized_50k"] = {"wall_days": float(gpu_run.wall_days), "cost_usd": float(gpu_run.cost_usd)}
-    return rev
-
-
 def summary(quick: bool = False) -> dict:
     """Everything `examples/roadmap.py` writes: the reproduction table, the 50k-GPU saving, Fig. 7 data, the
-    projection by year, and the revolutionary (analog) scenario."""
-    rev = _revolutionary()
+    projection by year, and the revolutionary (analog) scenario: `revolutionary_data()`, whose dense-GPT-3 dollar
+    ratio of analog PCM over the GPU also scales the projection (`scenarios_analog_pcm`)."""
+    rev = revolutionary_data()
     proj = projection_data()
-    ratio = rev["pcm_hermes"]["energy_ratio"]
+    rows = {r["name"]: r["total_usd"] for r in rev["dense"]["rows"]}
+    ratio = rows["analog PCM"] / rows["GPU (A100)"]
+    proj["analog_pcm_over_gpu"] = ratio
     proj["scenarios_analog_pcm"] = {k: [v * ratio for v in vals] for k, vals in proj["scenarios"].items()}
     return {
         "reproduction": reproduction_table(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from analogsim import roadmap
 
 from .context import Context, SectionResult, label_axes, pyplot
+from .roadmap_revolutionary import _esc, plot_revolutionary, revolutionary_markdown
 
 
 def plot_fig7(fig7: dict):
@@ -21,19 +22,18 @@ def plot_fig7(fig7: dict):
 
 def plot_projection(proj: dict):
     """GPU cost of the largest run by year for the Table 1 scenarios (Fig. 5): at the stated +180 %/year (solid)
-    and at the growth that reproduces the 2028 figure (dashed), with the paper's own dollar figures."""
+    and at the growth that reproduces the 2028 figure (dashed), with the paper's own dollar figures; dotted, the
+    solid curves times the analog PCM row's dollars over the GPU row's (dense GPT-3 training table)."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     g, g28 = proj["param_growth_per_year"], proj["param_growth_2028"]
     for name, vals in proj["scenarios"].items():
         line = ax.semilogy(proj["years"], vals, "o-", ms=3, label=f"{name}, parameters x{g:g}/year")[0]
-        ax.semilogy(
-            proj["years"],
-            proj["scenarios_growth_2028"][name],
-            "--",
-            color=line.get_color(),
-            label=f"{name}, x{g28:g}/year",
-        )
+        for key, style, label in (
+            ("scenarios_growth_2028", "--", f"x{g28:g}/year"),
+            ("scenarios_analog_pcm", ":", f"analog PCM (x{proj['analog_pcm_over_gpu']:.2f} of the GPU dollars)"),
+        ):
+            ax.semilogy(proj["years"], proj[key][name], style, color=line.get_color(), label=f"{name}, {label}")
     pts = proj["paper_points"]
     ax.semilogy(
         [p["year"] for p in pts.values()], [p["gpu_usd"] for p in pts.values()], "k*", ms=10, label="paper"
@@ -44,56 +44,6 @@ def plot_projection(proj: dict):
     )
     label_axes(ax, "year", "GPU cost of the run (USD)", title, title_size=9, legend_size=7, which="both")
     return fig
-
-
-_PARTS = ("digital (GPU)", "dac", "array", "adc", "digital", "periphery", "data_movement", "weight_update")
-_SYSTEMS = (("GPU", None), ("PCM", "pcm_hermes"), ("ReRAM", "reram_neurram"))
-
-
-def revolutionary_components(rev: dict) -> dict:
-    """Energy (MWh) of each component for each system: `{component: {system label: MWh}}`; a system priced with
-    an uncalibrated table is labelled as a lower bound."""
-    labels = {}
-    for short, key in _SYSTEMS:
-        if key is None:
-            labels[short] = "GPU (all FLOPs)"
-        else:
-            labels[short] = short if rev[key]["calibrated"] else f"{short} (uncalibrated, lower bound)"
-    out = {}
-    for part in _PARTS:
-        row = {}
-        for short, key in _SYSTEMS:
-            if part == "digital (GPU)":
-                j = rev["pcm_hermes"]["gpu_baseline_j"] if key is None else rev[key]["digital_j"]
-            else:
-                j = 0.0 if key is None else rev[key]["analog_j"].get(part, 0.0)
-            row[labels[short]] = j / 3.6e9
-        out[part] = row
-    return out
-
-
-def plot_revolutionary(rev: dict):
-    """Energy of the revolutionary scenario, one panel per component on its own linear axis, so no component
-    hides under another (the digital remainder on GPUs included)."""
-    plt = pyplot()
-    comps = revolutionary_components(rev)
-    fig, axes = plt.subplots(2, 4, figsize=(12, 5.5))
-    for ax, (part, row) in zip(axes.flat, comps.items(), strict=True):
-        ax.bar(range(len(row)), list(row.values()), color=["0.5", "C0", "C1"])
-        ax.set_xticks(
-            range(len(row)), [k.replace(" (", "\n(").replace(", lower bound", "") for k in row], fontsize=8
-        )
-        ax.set_title(part, fontsize=9)
-        ax.set_ylabel("MWh", fontsize=8)
-        ax.grid(alpha=0.3, axis="y")
-    fig.suptitle(f"Revolutionary scenario, energy by component: {rev['model']}", fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def _esc(text) -> str:
-    """`text` with `$` escaped: a bare `$` starts inline math in GitHub Markdown."""
-    return str(text).replace("$", "\\$")
 
 
 def _num(v: float) -> str:
@@ -119,23 +69,6 @@ def reproduction_markdown(rows: list[dict]) -> str:
             f"**{r['status']}** | {r['where']} | {_esc(r['assumption'])} | {sens} |"
         )
     return "\n".join(lines)
-
-
-def revolutionary_markdown(rev: dict) -> str:
-    """The revolutionary scenario's totals, with the calibration of each technology table."""
-    parts = []
-    for key in ("pcm_hermes", "reram_neurram"):
-        r = rev[key]
-        flag = (
-            "calibrated to a measured chip"
-            if r["calibrated"]
-            else "**uncalibrated** (no periphery: a lower bound)"
-        )
-        parts.append(
-            f"{_esc(r['technology'])}, {flag}: **{r['total_j'] / 3.6e9:.0f} MWh** (x{r['energy_ratio']:.3f} of the "
-            f"GPU run's {r['gpu_baseline_j'] / 3.6e9:.0f} MWh)"
-        )
-    return "; ".join(parts)
 
 
 def roadmap_markdown(s: dict, pngs: dict) -> str:
@@ -164,14 +97,7 @@ a ratio at the same GPU count, does not.
 ### Cost of the largest run by year (Table 1 scenarios, Fig. 5)
 ![projection]({pngs["projection"]})
 
-### The revolutionary scenario: matrix products on analog IMC
-The same run (1.8T parameters, 8 experts) with 95 % of its FLOPs as 12288x12288 analog MVMs priced by
-`analogsim.cost`, HBM traffic for every MVM's vectors, a cell rewrite per parameter per 4M-token step, and 5 % of
-FLOPs left on GPUs: {revolutionary_markdown(s["revolutionary"])}. One panel per component, each on its own linear
-axis: the 5 % left digital is the largest part of both analog totals. Device endurance, time and gradient precision
-for analog training are not modelled here.
-
-![revolutionary]({pngs["revolutionary"]})
+{revolutionary_markdown(s["revolutionary"], pngs["revolutionary"])}
 """
 
 

@@ -218,23 +218,18 @@ def test_fig7_saving_sensitivity():
         roadmap.saving(50_000, interval="weekly")
 
 
-def test_revolutionary_scenario_uses_cost_model():
-    r = roadmap.analog_training(1.8e12, n_experts=8, digital_fraction=0.0)
-    assert r.digital_j == 0.0
-    # per-op energy equals pricing a d x d MVM with the HERMES table
-    import analogsim as asim
-
-    cfg = asim.CrossbarConfig(dac=asim.DAC(bits=8), adc=asim.ADC(bits=8), tile=(256, 256))
-    m = cost.price(cost.count_mvm((12288, 12288), cfg), cost.pcm_hermes())
-    assert r.joules_per_op == pytest.approx(m.total_j / m.ops)
-    assert r.analog_j["adc"] > 0 and r.analog_j["data_movement"] > 0 and r.analog_j["weight_update"] > 0
-    r2 = roadmap.analog_training(1.8e12, n_experts=8, digital_fraction=0.05)
-    assert r2.total_j > r.total_j
-    assert r2.energy_ratio < 1.0
-    assert r2.cost_usd() == pytest.approx(r2.total_j / (400 * 3600) * 2.5)
-    # one GPU for the baseline: the A100 of Table 3's rate and price, with its own board power
+def test_summary_holds_the_revolutionary_table():
+    rev = roadmap.revolutionary_data()
+    for key, experts in (("dense", 1), ("moe", 8)):
+        names = [r["name"] for r in rev[key]["rows"]]
+        assert names[0] == "GPU (A100)" and "analog PCM" in names and "analog ReRAM" in names
+        assert any("CMOS" in n for n in names)
+        assert rev[key]["model"] == (roadmap.gpt3() if experts == 1 else roadmap.gpt3_moe(8)).name
+    json.dumps(rev, allow_nan=False)
+    # one GPU for the baseline: the A100 of Table 3's sustained rate, with its own board power
     assert roadmap.GPU_POWER_W == cost.a100().power_w
-    assert r2.gpu_baseline_j == pytest.approx(r2.flops / 150e12 * 400.0)
+    gpu = rev["dense"]["rows"][0]
+    assert gpu["total_j"] == pytest.approx(sum(rev["dense"]["flops"].values()) / 150e12 * 400.0, rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -253,7 +248,8 @@ def test_revolutionary_scenario_uses_cost_model():
         lambda: roadmap.project_cost_usd(roadmap.table1_scenarios()[0], 2025, basis="retail"),
         lambda: roadmap.run_cost_usd(1e9, 2023, n_experts=0),
         lambda: roadmap.TrainingSystem(checkpoint_gb_s=0.0),
-        lambda: roadmap.analog_training(1e9, digital_fraction=2.0),
+        lambda: roadmap.gpt3_moe(1),
+        lambda: roadmap.AnalogSystem(bytes_per_value=0.0),
     ],
 )
 def test_bad_inputs_raise(call):

@@ -47,23 +47,24 @@ def test_roadmap_section(ctx):
         assert (c.out / png).stat().st_size > 0 and png in res.markdown
     json.dumps(res.figures, allow_nan=False)
     assert "**not reproduced**" in res.markdown and "**reproduced**" in res.markdown
-    # the ReRAM figures are flagged as priced with an uncalibrated table
-    assert "**uncalibrated**" in res.markdown
+    # the ReRAM figures are flagged as priced with an uncalibrated table; the table has its rows and its flags
+    assert "**uncalibrated**" in res.markdown and "analog ReRAM (uncalibrated)" in res.markdown
+    assert "**wears out**" in res.markdown and "no wear-out (volatile)" in res.markdown
     rows = res.figures["reproduction"]
     assert res.markdown.count("**reproduced**") == sum(r["status"] == "reproduced" for r in rows)
 
 
 def test_revolutionary_plot_shows_every_component():
     from analogsim import roadmap
-    from analogsim_lab.report.roadmap import revolutionary_components
+    from analogsim_lab.report.roadmap_revolutionary import revolutionary_components
 
-    rev = roadmap.summary(quick=True)["revolutionary"]
-    comps = revolutionary_components(rev)
-    # the digital remainder is a panel of its own, on a linear axis, for every system
-    assert all(v > 0 for v in comps["digital (GPU)"].values())
-    assert any("uncalibrated" in k for k in comps["array"])
-    for part in ("adc", "periphery", "data_movement", "weight_update"):
-        assert max(comps[part].values()) > 0
+    comps = revolutionary_components(roadmap.training_table())
+    assert set(comps) == set(roadmap.TRAINING_COMPONENTS)
+    # every analog row has every component, the digital remainder and attention included, each its own panel
+    for part, row in comps.items():
+        analog = {k: v for k, v in row.items() if not k.startswith("GPU")}
+        assert len(analog) == 4 and all(v > 0 for v in analog.values()), part
+    assert any("uncalibrated" in k for k in comps["attention"])
 
 
 def test_examples_json_contract(tmp_path):
@@ -81,4 +82,10 @@ def test_examples_json_contract(tmp_path):
     for row in r["reproduction"]:
         assert {"claim", "ours", "paper", "tolerance", "status", "assumption", "sensitivity"} <= set(row)
         assert row["status"] in ("reproduced", "not reproduced")
-    assert r["revolutionary"]["reram_neurram"]["calibrated"] is False
+    for table in r["revolutionary"].values():
+        rows = {row["name"]: row for row in table["rows"]}
+        assert rows["analog ReRAM"]["calibrated"] is False and rows["analog PCM"]["calibrated"] is True
+        for row in rows.values():
+            assert {"energy_j", "time_s", "total_usd", "writes_per_cell", "endurance_status"} <= set(row)
+            assert "accuracy_penalty_pt" in row
+        assert table["sensitivity"]
