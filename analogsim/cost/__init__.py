@@ -74,3 +74,11 @@ from ._tech import (
     pcm_hermes as pcm_hermes,
     reram_neurram as reram_neurram,
 )
+from ._training_units import (
+    FP32_ADD_PJ as FP32_ADD_PJ,
+    FP32_MUL_PJ as FP32_MUL_PJ,
+    HBM3_BYTES_PER_S as HBM3_BYTES_PER_S,
+    HBM_PJ_PER_BYTE as HBM_PJ_PER_BYTE,
+    SPECIAL_FUNCTION_PJ as SPECIAL_FUNCTION_PJ,
+    SRAM_PJ_PER_VALUE as SRAM_PJ_PER_VALUE,
+)

@@ -24,7 +24,7 @@ from .. import cost as _cost
 from .._config import CrossbarConfig
 from .._converters import ADC, DAC
 from .._validate import check_int
-from ..cost._training_units import (
+from ..cost import (
     FP32_ADD_PJ,
     FP32_MUL_PJ,
     HBM3_BYTES_PER_S,
