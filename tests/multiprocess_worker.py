@@ -121,11 +121,12 @@ def check_solve(multi: bool, out_dir: Path) -> dict:
 
 
 def check_ebm(multi: bool, out_dir: Path) -> dict:
-    """Block Gibbs chains split over every process's devices."""
+    """Block Gibbs chains and AIS chains split over every process's devices."""
     m = ebm.BoltzmannMachine.lattice(4)
     x0 = ebm.random_states(m, 16, key=jr.key(7))
     s = ebm.sample(m, key=jr.key(8), init=ebm.shard_chains(x0) if multi else x0, n_samples=3, burn_in=4)
-    return {"ebm_samples": dist.gather(s.samples)}
+    ais = ebm.ais_log_partition(m, key=jr.key(9), n_chains=16, n_betas=20, devices=jax.devices() if multi else None)
+    return {"ebm_samples": dist.gather(s.samples), "ebm_ais_log_weights": np.asarray(ais.log_weights)}
 
 
 # Part A's tile-parallel MVM check joins here (a `check_tiles(multi, out_dir)` returning its outputs).
