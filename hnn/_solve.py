@@ -287,18 +287,13 @@ def _run_chunks(m, problem, carry: _Carry, max_steps: int, deadline, stop_all: b
             if chunk_steps is None:  # aim at ~0.25 s chunks, never far past the deadline
                 per_step = (now - t0) / max(t - t_before, 1)
                 chunk = int(np.clip(min(0.25, deadline - now) / max(per_step, 1e-9), 16, 1 << 20))
-            # clocks differ between processes: process 0's decision holds for all, so every process runs the
-            # same chunks (the loop is one SPMD program) and stops together
-            out_of_time, chunk = _agree(np.asarray([now >= deadline, chunk], np.int32))
-            if out_of_time:
+            # clocks differ between processes: process 0's decision holds for all (one SPMD loop, same chunks)
+            decision = np.asarray([now >= deadline, chunk], np.int32)
+            if jax.process_count() > 1:
+                decision = np.asarray(multihost_utils.broadcast_one_to_all(decision))
+            if decision[0]:
                 return carry
-
-
-def _agree(values: np.ndarray) -> np.ndarray:
-    """Process 0's `values` on every process (itself on a single process)."""
-    if jax.process_count() == 1:
-        return values
-    return np.asarray(multihost_utils.broadcast_one_to_all(values))
+            chunk = int(decision[1])
 
 
 def _solution(cnf: CNF, m: AbstractMethod, problem, carry: _Carry, replicas: int, wall: float) -> Solution:

@@ -84,6 +84,8 @@ def test_two_processes_match_one(tmp_path):
     for run in runs:
         assert set(run) == set(ref)
         for name, want in ref.items():
+            if name.startswith("timed_"):  # clock-dependent: compared between the processes below
+                continue
             if name.startswith("train_param"):
                 np.testing.assert_allclose(run[name], want, rtol=TRAIN_RTOL, atol=TRAIN_ATOL, err_msg=name)
             elif name == "train_history":

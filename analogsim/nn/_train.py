@@ -103,6 +103,24 @@ def _replicate(tree, mesh: Mesh):
     return jax.tree.map(lambda a: jax.device_put(a, replicated) if eqx.is_array(a) else a, tree)
 
 
+def _check_train_args(data, epochs, batch_size, key) -> tuple:
+    """`data` as a tuple of arrays with a common leading axis, after checking every argument of `train`."""
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    check_key(key)
+    data = tuple(jnp.asarray(a) for a in (data if isinstance(data, (tuple, list)) else (data,)))
+    n = data[0].shape[0]
+    if any(a.shape[:1] != (n,) for a in data):
+        raise ValueError(
+            f"all data arrays must share their leading axis, got shapes {[a.shape for a in data]}"
+        )
+    if n < batch_size:
+        raise ValueError(f"batch_size {batch_size} is larger than the data ({n} examples)")
+    return data
+
+
 def train(
     model,
     loss_fn: Callable,
@@ -160,19 +178,8 @@ def train(
 
     A `TrainResult`: the trained model, the optimizer state, the loss of every epoch and how many were resumed.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    check_key(key)
-    data = tuple(jnp.asarray(a) for a in (data if isinstance(data, (tuple, list)) else (data,)))
+    data = _check_train_args(data, epochs, batch_size, key)
     n = data[0].shape[0]
-    if any(a.shape[:1] != (n,) for a in data):
-        raise ValueError(
-            f"all data arrays must share their leading axis, got shapes {[a.shape for a in data]}"
-        )
-    if n < batch_size:
-        raise ValueError(f"batch_size {batch_size} is larger than the data ({n} examples)")
     batch_sharding = _data_parallel(mesh, batch_size)
     spec = trainable(model)
     opt_state = optimizer.init(eqx.filter(model, spec))
