@@ -229,11 +229,10 @@ def solve(
     - `stop`: `"any"` stops when one replica is solved; `"all"` runs until every replica is solved or the budget
       is spent (for time-to-solution statistics).
     - `devices`: the devices the replicas are sharded over with `jax.sharding` (one SPMD program; the stop test
-      is an all-reduce). Default: every local device that divides `replicas` evenly. `jax.devices()` after
-      `analogsim.distributed.initialize` spans every process of a multi-process run: each process then calls
-      `solve` with the same arguments, advances its share of the replicas, and gets the whole `Solution` back.
-      The result does not depend on the sharding: the same key gives the same replicas, steps and assignment on
-      one device, many devices, or many processes.
+      is an all-reduce). Default: every local device that divides `replicas` evenly. After
+      `analogsim.distributed.initialize`, `jax.devices()` spans all processes: each calls `solve` alike, runs
+      its share of the replicas and gets the whole `Solution`. The same key gives the same replicas, steps and
+      assignment on one device, many devices or many processes.
 
     **Returns:**
 
@@ -287,8 +286,7 @@ def _run_chunks(m, problem, carry: _Carry, max_steps: int, deadline, stop_all: b
             if chunk_steps is None:  # aim at ~0.25 s chunks, never far past the deadline
                 per_step = (now - t0) / max(t - t_before, 1)
                 chunk = int(np.clip(min(0.25, deadline - now) / max(per_step, 1e-9), 16, 1 << 20))
-            # clocks differ between processes: process 0's decision holds for all (one SPMD loop, same chunks)
-            decision = np.asarray([now >= deadline, chunk], np.int32)
+            decision = np.asarray([now >= deadline, chunk], np.int32)  # process 0's clock decides for all
             if jax.process_count() > 1:
                 decision = np.asarray(multihost_utils.broadcast_one_to_all(decision))
             if decision[0]:
