@@ -14,7 +14,10 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec
 from jaxtyping import Array, Float
+
+from analogsim import distributed as _dist
 
 from ._custom_types import PRNGKeyArray
 from ._models import AbstractEBM
@@ -42,10 +45,12 @@ def _summarize(lw: jax.Array) -> AISResult:
 
 
 @eqx.filter_jit
-def _ais(model: AbstractEBM, base_visible_mean, betas, key, n_chains):
+def _ais(model: AbstractEBM, base_visible_mean, betas, key, n_chains, chain_sharding):
     path = model.annealing(base_visible_mean)
     k0, key = jr.split(key)
     x = path.init(k0, n_chains)
+    if chain_sharding is not None:  # each device anneals its block of chains; only the final mean communicates
+        x = jax.lax.with_sharding_constraint(x, chain_sharding)
 
     def step(carry, inp):
         x, lw = carry
@@ -66,6 +71,7 @@ def ais_log_partition(
     n_betas: int = 10000,
     betas: Float[Array, " k"] | None = None,
     base_visible_mean: Float[Array, " nv"] | None = None,
+    devices=None,
 ) -> AISResult:
     """Estimate `log Z` by annealed importance sampling with `n_chains` independent runs.
 
@@ -74,6 +80,12 @@ def ais_log_partition(
     which greatly reduces the variance (Salakhutdinov & Murray 2008); without it the base is uniform.
     `E[w] = Z` exactly, so `log_z` is biased low by about `stderr**2 / 2` and consistent as runs grow. A NaN or
     infinite parameter raises `ValueError` (`eqx.error_if` under `jit`).
+
+    With `devices` (e.g. `jax.devices()`, which after `analogsim.distributed.initialize` spans every process) the
+    chains are split over those devices (`n_chains` must be a multiple of their number); every process calls this
+    with the same arguments and gets the whole result back. Each chain draws the same numbers whatever the split,
+    so `log_weights` equal the one-device run's up to float32 rounding of the per-chain sums, and `log_z` up to
+    the order of the final sum over chains.
     """
     require_key(key, "ais_log_partition")
     check_finite_parameters(model, "ebm.ais_log_partition")
@@ -87,5 +99,21 @@ def ais_log_partition(
             raise ValueError("betas must be a 1-D non-decreasing schedule from exactly 0 to exactly 1")
         betas = jnp.asarray(b, jnp.float32)
     model.annealing(base_visible_mean)  # argument errors before tracing
-    res = _ais(model, base_visible_mean, betas, key, n_chains)
+    sharding = _chain_sharding(devices, n_chains)
+    res = _ais(model, base_visible_mean, betas, key, n_chains, sharding)
+    if sharding is not None:
+        res = res._replace(log_weights=jnp.asarray(_dist.gather(res.log_weights)))
     return res._replace(log_z=check_finite_parameters(model, "ebm.ais_log_partition", res.log_z))
+
+
+def _chain_sharding(devices, n_chains: int) -> NamedSharding | None:
+    """Chains (rows of the `(n_chains, n)` state) split over `devices`, or None for the default device."""
+    if devices is None:
+        return None
+    devices = list(devices)
+    if not devices or n_chains % len(devices):
+        raise ValueError(
+            f"devices must be a non-empty sequence of jax devices whose number divides n_chains ({n_chains}); "
+            f"got {len(devices)} devices"
+        )
+    return NamedSharding(_dist.mesh({"chains": -1}, devices=devices), PartitionSpec("chains"))

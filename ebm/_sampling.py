@@ -19,7 +19,7 @@ import jax.random as jr
 import numpy as np
 from jaxtyping import Array, Float
 
-from analogsim import random as _random
+from analogsim import distributed as _dist, random as _random
 
 from ._custom_types import PRNGKeyArray
 from ._validate import check_int, check_schedule, check_states, require_key
@@ -230,14 +230,30 @@ def sample_pt(
 
 def shard_chains(x: Float[Array, "... chains n"], mesh: jax.sharding.Mesh | None = None, *, axis: int = -2):
     """Place a batch of chains on all devices, split along the chain axis (`jax.sharding.NamedSharding` over a
-    1-D mesh named `"chains"`). The samplers are jitted and elementwise across chains, so XLA keeps every device's
-    chains on that device: each device runs its own chains with no communication (PT swaps act within a chain
-    index, across temperatures, so they stay local too). The chain count must be divisible by the device count."""
-    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+    1-D mesh, by default `analogsim.distributed.mesh({"chains": -1})`: every device of every process).
+
+    The samplers are jitted and elementwise across chains, so XLA keeps every device's chains on that device:
+    each device runs its own chains with no communication (PT swaps act within a chain index, across
+    temperatures, so they stay local too), and the samples are those of the unsharded run for the same key,
+    whatever the device or process count. In a multi-process run (after `analogsim.distributed.initialize`)
+    every process passes the same full `x` and gets a global array back; the samplers' results are then global
+    arrays too, which `analogsim.distributed.gather` brings back to every process as numpy arrays.
+
+    **Arguments:**
+
+    - `x`: the chains, (..., chains, n).
+    - `mesh`: a 1-D mesh to split the chains over (default: all devices, see above).
+    - `axis`: the chain axis of `x`.
+
+    **Returns:**
+
+    `x` as a (global) array split along `axis`. The chain count must be divisible by the device count.
+    """
+    from jax.sharding import NamedSharding, PartitionSpec
 
     x = jnp.asarray(x)
     if mesh is None:
-        mesh = Mesh(np.array(jax.devices()), ("chains",))
+        mesh = _dist.mesh({"chains": -1})
     n_dev = mesh.devices.size
     ax = axis % x.ndim
     if x.shape[ax] % n_dev:

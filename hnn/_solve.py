@@ -11,8 +11,11 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
+from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import Array, Bool, Int
+
+from analogsim import distributed as _dist
 
 from ._cnf import CNF
 from ._energy import energy, verify
@@ -226,8 +229,10 @@ def solve(
     - `stop`: `"any"` stops when one replica is solved; `"all"` runs until every replica is solved or the budget
       is spent (for time-to-solution statistics).
     - `devices`: the devices the replicas are sharded over with `jax.sharding` (one SPMD program; the stop test
-      is an all-reduce). Default: every local device that divides `replicas` evenly. The result does not depend on
-      the sharding: the same key gives the same replicas, steps and assignment on one device or many.
+      is an all-reduce). Default: every local device that divides `replicas` evenly. After
+      `analogsim.distributed.initialize`, `jax.devices()` spans all processes: each calls `solve` alike, runs
+      its share of the replicas and gets the whole `Solution`. The same key gives the same replicas, steps and
+      assignment on one device, many devices or many processes.
 
     **Returns:**
 
@@ -268,30 +273,34 @@ def _run_chunks(m, problem, carry: _Carry, max_steps: int, deadline, stop_all: b
     (`time.perf_counter()` value, or None) is reached; without `chunk_steps` chunks aim at about 0.25 s."""
     chunk = chunk_steps if chunk_steps is not None else (max_steps if deadline is None else 256)
     while True:
-        t0, t_before = time.perf_counter(), int(carry.t)
+        t0, t_before = time.perf_counter(), int(_dist.gather(carry.t))
         limit = min(t_before + max(int(chunk), 1), max_steps)
         carry = _advance(m, problem, carry, jnp.asarray(limit, jnp.int32), stop_all)
-        hit = np.asarray(carry.hit_step)
-        t = int(carry.t)
+        hit = _dist.gather(carry.hit_step)
+        t = int(_dist.gather(carry.t))
         finished = hit.min() >= 0 if stop_all else hit.max() >= 0
         if finished or t >= max_steps:
             return carry
-        now = time.perf_counter()
         if deadline is not None:
-            if now >= deadline:
-                return carry
+            now = time.perf_counter()
             if chunk_steps is None:  # aim at ~0.25 s chunks, never far past the deadline
                 per_step = (now - t0) / max(t - t_before, 1)
                 chunk = int(np.clip(min(0.25, deadline - now) / max(per_step, 1e-9), 16, 1 << 20))
+            decision = np.asarray([now >= deadline, chunk], np.int32)  # process 0's clock decides for all
+            if jax.process_count() > 1:
+                decision = np.asarray(multihost_utils.broadcast_one_to_all(decision))
+            if decision[0]:
+                return carry
+            chunk = int(decision[1])
 
 
 def _solution(cnf: CNF, m: AbstractMethod, problem, carry: _Carry, replicas: int, wall: float) -> Solution:
     """The `Solution` of a finished run: the earliest-solved replica's assignment, verified with NumPy, or the
     assignment with the fewest unsatisfied clauses."""
-    hit = np.asarray(carry.hit_step)
-    t = int(carry.t)
-    assignments = np.asarray(_assignments(m, problem, carry.state))
-    unsat = np.asarray(carry.unsat)
+    hit = _dist.gather(carry.hit_step)
+    t = int(_dist.gather(carry.t))
+    assignments = _dist.gather(_assignments(m, problem, carry.state))
+    unsat = _dist.gather(carry.unsat)
     solved = np.flatnonzero(hit >= 0)
     status = RESULTS.budget_exhausted
     if solved.size:
@@ -305,7 +314,7 @@ def _solution(cnf: CNF, m: AbstractMethod, problem, carry: _Carry, replicas: int
         status = RESULTS.satisfied
     else:
         assignment = assignments[int(np.argmin(unsat))]
-    flips = np.asarray(carry.flips)
+    flips = _dist.gather(carry.flips)
     return Solution(
         assignment=assignment,
         status=status,

@@ -10,8 +10,10 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec
 from jaxtyping import Array, Float
 
+from .. import distributed as _dist
 from .._crossbar import _check_t
 from .._custom_types import PRNGKeyArray
 from .._validate import check_key
@@ -94,6 +96,7 @@ def evaluate_drift(
     times: dict | list | None = None,
     drift_compensation: bool | None = None,
     chunk: int | None = None,
+    devices=None,
 ) -> DriftResult:
     """Monte-Carlo evaluation of an analog model over time after programming.
 
@@ -101,6 +104,14 @@ def evaluate_drift(
     `times` (default `TIMES`: 1 s, 1 h, 1 day, 1 month, 1 year) and scored with
     `metric(model, key) -> scalar` (accuracy, loss...). The programmings run in parallel with `vmap` over keys
     (`chunk`: at most that many at once, the rest in a `lax.map` loop, to bound memory).
+
+    With `devices` (e.g. `jax.devices()`) the programmings are split over those devices, one block of keys per
+    device (`jax.shard_map`, no communication until the results are gathered). After
+    `analogsim.distributed.initialize`, `jax.devices()` spans every process: each process calls
+    `evaluate_drift` with the same arguments, runs its devices' programmings, and gets every programming's
+    values back. Programming `i` always uses the `i`-th key, so the values do not depend on the number of
+    devices or processes (`n_programmings` need not divide evenly: the last block is padded and the padding
+    dropped).
 
     **Arguments:**
 
@@ -111,7 +122,9 @@ def evaluate_drift(
     - `times`: seconds after programming, as a dict label -> seconds or a sequence (default `TIMES`).
     - `drift_compensation`: None keeps each layer's config; True/False switches global drift compensation on/off
       in every analog layer.
-    - `chunk`: at most this many programmings at once (None: all).
+    - `chunk`: at most this many programmings at once (None: all), per device with `devices`.
+    - `devices`: the devices (of one or all processes) to split the programmings over, or None for the default
+      device.
 
     **Returns:**
 
@@ -127,13 +140,51 @@ def evaluate_drift(
         model = with_drift_compensation(model, drift_compensation)
     keys = jr.split(key, n_programmings)
     # times go in as a tuple: a dict would come out of jit's flattening with its keys sorted, not in time order
-    values = _run(model, metric, tuple(times.values()), keys, chunk)
+    if devices is None:
+        values = _run(model, metric, tuple(times.values()), keys, chunk)
+    else:
+        values = _run_sharded(model, metric, tuple(times.values()), keys, chunk, devices)
     return DriftResult(times=tuple(times), seconds=tuple(times.values()), values=values)
 
 
-@eqx.filter_jit
-def _run(model, metric, times, keys, chunk):
+def _programmings(model, metric, times, keys, chunk):
+    """`drift_trajectory` of every key: vmapped, in blocks of `chunk` keys when given."""
     one = lambda k: drift_trajectory(model, metric, times, key=k)
     if chunk is None or chunk >= keys.shape[0]:
         return jax.vmap(one)(keys)
     return jax.lax.map(one, keys, batch_size=chunk)
+
+
+_run = eqx.filter_jit(_programmings)
+
+
+def _run_sharded(model, metric, times, keys, chunk, devices) -> Float[Array, "n_prog n_times"]:
+    """`_programmings` with the keys split over `devices` (all processes' devices allowed), gathered back."""
+    devices = list(devices)
+    if not devices:
+        raise ValueError("devices must be a non-empty sequence of jax devices, or None for the default device")
+    mesh = _dist.mesh({"programmings": -1}, devices=devices)
+    n = keys.shape[0]
+    impl = jr.key_impl(keys) if jnp.issubdtype(keys.dtype, jax.dtypes.prng_key) else None  # None: raw keys
+    key_data = keys if impl is None else jr.key_data(keys)
+    pad = -n % len(devices)
+    if pad:  # copies of the last key: their values are computed and dropped
+        key_data = jnp.concatenate([key_data, jnp.repeat(key_data[-1:], pad, axis=0)])
+    key_data = jax.device_put(key_data, NamedSharding(mesh, PartitionSpec("programmings")))
+    arrays, static = eqx.partition(model, eqx.is_array)
+    arrays = jax.device_put(arrays, NamedSharding(mesh, PartitionSpec()))
+    values = _run_on_mesh(arrays, static, metric, times, key_data, impl, chunk, mesh)
+    return jnp.asarray(_dist.gather(values)[:n])
+
+
+@eqx.filter_jit
+def _run_on_mesh(arrays, static, metric, times, key_data, impl, chunk, mesh):
+    def local(arrays, key_data):  # one device's block of programmings
+        keys = key_data if impl is None else jr.wrap_key_data(key_data, impl=impl)
+        return _programmings(eqx.combine(arrays, static), metric, times, keys, chunk)
+
+    spec = PartitionSpec("programmings")
+    # check_vma=False: the metric may hold `eqx.error_if` checks, whose `lax.cond` branches shard_map's
+    # replication typing cannot match; each block is independent, so there is nothing for it to check
+    sharded = jax.shard_map(local, mesh=mesh, in_specs=(PartitionSpec(), spec), out_specs=spec, check_vma=False)
+    return sharded(arrays, key_data)

@@ -169,6 +169,17 @@ _SHARD_SCRIPT = textwrap.dedent(
         assert "evenly" in str(e)
     else:
         raise AssertionError("no error")
+    # AIS with its chains split over the 4 devices: the same weights chain by chain
+    one = ebm.ais_log_partition(m, key=jr.key(2), n_chains=32, n_betas=20)
+    four = ebm.ais_log_partition(m, key=jr.key(2), n_chains=32, n_betas=20, devices=jax.devices())
+    np.testing.assert_array_equal(np.asarray(one.log_weights), np.asarray(four.log_weights))
+    np.testing.assert_allclose(float(one.log_z), float(four.log_z), rtol=1e-6)
+    try:
+        ebm.ais_log_partition(m, key=jr.key(2), n_chains=30, devices=jax.devices())
+    except ValueError as e:
+        assert "divides n_chains" in str(e)
+    else:
+        raise AssertionError("no error")
     print("OK")
     """
 )
