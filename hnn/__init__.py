@@ -45,3 +45,4 @@ from ._solve import (
     get_method as get_method,
     solve as solve,
 )
+from ._method import QuboAnnealing as QuboAnnealing, balanced_coloring as balanced_coloring
