@@ -45,4 +45,6 @@ from ._solve import (
     get_method as get_method,
     solve as solve,
 )
+
+# isort: split
 from ._method import QuboAnnealing as QuboAnnealing, balanced_coloring as balanced_coloring
