@@ -47,4 +47,5 @@ from ._solve import (
 )
 
 # isort: split
+from ._hardware import qubo_step_cost as qubo_step_cost, qubo_step_mvms as qubo_step_mvms
 from ._method import QuboAnnealing as QuboAnnealing, balanced_coloring as balanced_coloring
