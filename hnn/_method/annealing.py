@@ -133,7 +133,8 @@ class AnnealingProblem(eqx.Module):
         s_lin[slot] = np.asarray(quad.linear)
         valid[slot] = True
         classes = tuple(
-            (int(starts[c]), widths[c], min(_round_up(int(degree[c]), 4), nbr.shape[1])) for c in range(colors)
+            (int(starts[c]), widths[c], min(_round_up(int(degree[c]), 4), nbr.shape[1]))
+            for c in range(colors)
         )
         return cls(
             linear=jnp.asarray(s_lin),
@@ -159,6 +160,12 @@ class AnnealingState(NamedTuple):
     lanes: Int[Array, "s r"]
 
 
+def _float_leaf(x) -> Array:
+    """A float32 array leaf: the inverse temperatures are traced under `jit`, so settings that differ only in them
+    share one compiled program (a tuning grid compiles once per `sweeps` value)."""
+    return jnp.asarray(x, jnp.float32)
+
+
 class QuboAnnealing(AbstractMethod):
     """Simulated annealing with single-spin Metropolis sweeps on the Rosenberg QUBO of the CNF, over a batch of
     replicas: the quadratic Ising machine's solver, the baseline of the high-order network (see the module
@@ -175,7 +182,7 @@ class QuboAnnealing(AbstractMethod):
     **Arguments:**
 
     - `beta_start`, `beta_end`: the inverse temperatures at the start and the end of each annealing run, in
-      1 / energy unit (unsatisfied clauses); positive.
+      1 / energy unit (unsatisfied clauses); positive. Stored as float32 array leaves (traced under `jit`).
     - `sweeps`: sweeps per annealing run (restart period), at least 1.
     - `penalty`: the Rosenberg penalty weight `P` (`hnn.rosenberg`), at least 1.
 
@@ -183,22 +190,24 @@ class QuboAnnealing(AbstractMethod):
     `analogsim_lab.hpe_compare`, which tunes them per problem size.
     """
 
-    beta_start: float = 0.5
-    beta_end: float = 4.0
+    beta_start: Float[Array, ""] = eqx.field(default=0.5, converter=_float_leaf)
+    beta_end: Float[Array, ""] = eqx.field(default=4.0, converter=_float_leaf)
     sweeps: int = 1000
     penalty: float = 1.0
     name: ClassVar[str] = "qubo_sa"
     replica_axis: ClassVar[int] = -1
 
     def __check_init__(self):
-        if not (self.beta_start > 0 and self.beta_end > 0):
+        if not (float(self.beta_start) > 0 and float(self.beta_end) > 0):
             raise ValueError(
                 f"inverse temperatures must be positive, got beta_start={self.beta_start}, beta_end={self.beta_end}."
             )
         if not (isinstance(self.sweeps, int) and self.sweeps >= 1):
             raise ValueError(f"`sweeps` (sweeps per annealing run) must be an int >= 1, got {self.sweeps!r}.")
         if not self.penalty >= 1.0:
-            raise ValueError(f"`penalty` must be >= 1 for the QUBO to keep the CNF's minimizers, got {self.penalty}.")
+            raise ValueError(
+                f"`penalty` must be >= 1 for the QUBO to keep the CNF's minimizers, got {self.penalty}."
+            )
 
     def prepare(self, cnf: CNF) -> AnnealingProblem:
         return AnnealingProblem.from_cnf(cnf, self.penalty)
@@ -209,7 +218,9 @@ class QuboAnnealing(AbstractMethod):
         s = jnp.zeros((problem.linear.shape[0], r), jnp.int8).at[problem.slot].set(values)
         return AnnealingState(s, seed_lanes(key, s.shape))
 
-    def step(self, problem: AnnealingProblem, state: AnnealingState, t, *, key) -> tuple[AnnealingState, StepInfo]:
+    def step(
+        self, problem: AnnealingProblem, state: AnnealingState, t, *, key
+    ) -> tuple[AnnealingState, StepInfo]:
         del key  # the per-spin lanes carry the randomness
         n = problem.quadratic.network.n_vars
         x = state.s[problem.slot[:n]]
@@ -218,11 +229,10 @@ class QuboAnnealing(AbstractMethod):
         active = (unsat > 0)[None, :]
 
         s, lanes, flips = state.s, state.lanes, jnp.zeros(unsat.shape, jnp.int32)
-        for lo, w, degree in problem.classes:  # unrolled: static slices, one fused gather per neighbour slot
+        for lo, w, degree in problem.classes:  # unrolled over classes: static slices
             block = slice(lo, lo + w)
-            field = jnp.broadcast_to(problem.linear[block, None], (w, s.shape[1]))
-            for j in range(degree):
-                field = field + problem.weights[block, j, None] * s[problem.neighbours[block, j]].astype(jnp.float32)
+            nbr = s[problem.neighbours[block, :degree]].astype(jnp.float32)  # (w, degree, r)
+            field = problem.linear[block, None] + jnp.einsum("vd,vdr->vr", problem.weights[block, :degree], nbr)
             own = s[block]
             d_e = (1.0 - 2.0 * own.astype(jnp.float32)) * field
             lane = xorshift32(lanes[block])
