@@ -19,7 +19,6 @@ Run it: `python -m analogsim_lab.hpe_compare --sizes 20,50,75,100,150 --count 5 
 from __future__ import annotations
 
 import argparse
-import json
 import pathlib
 import sys
 import time
@@ -29,7 +28,7 @@ import jax.random as jr
 import numpy as np
 
 import hnn
-from analogsim.io import write_text
+from analogsim.io import write_json
 
 from . import ksat_bench
 from .ksat_stats import bootstrap_median_ci, bootstrap_ratio_ci
@@ -315,7 +314,7 @@ def main(argv=None) -> int:
     )
     print(format_table(result))
     if args.out is not None:
-        write_text(args.out, json.dumps(result, indent=1))
+        write_json(args.out, result)
     return 0
 
 

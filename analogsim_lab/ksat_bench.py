@@ -81,7 +81,9 @@ def generated_set(n_vars: int, count: int, seed: int, alpha: float = 4.26, k: in
     return generated_set_report(n_vars, count, seed, alpha, k)[0]
 
 
-def generated_set_report(n_vars: int, count: int, seed: int, alpha: float = 4.26, k: int = 3) -> tuple[list, int]:
+def generated_set_report(
+    n_vars: int, count: int, seed: int, alpha: float = 4.26, k: int = 3
+) -> tuple[list, int]:
     """`(instances, discarded)`: `generated_set`'s instances and the number of drawn formulas it discarded
     (unsatisfiable, or undecided by CaDiCaL within 60 s). Formula `i` is drawn with key `jr.key(seed * 100_000 + i)`."""
     out, i = [], 0
@@ -177,11 +179,11 @@ def run(mode: str = "report", progress: Callable[[str], None] | None = None) -> 
 
     - `"quick"`: 3 SATLIB instances of 20 and 50 variables (about a minute; CI and `analogsim report --quick`);
     - `"report"`: 5 instances each of uf20, uf50, uf75, uf100 (a few minutes; `analogsim report`);
-    - `"full"`: 20 instances per SATLIB set plus 10 generated satisfiable instances of 150 and 250 variables
-      (tens of minutes; `examples/ksat.py`).
+    - `"full"`: 20 instances per SATLIB set plus 10 generated satisfiable instances of 150 and 250 variables,
+      and 10 of random 4-SAT and 5-SAT with 50 variables at the threshold (tens of minutes; `examples/ksat.py`).
 
     `progress` receives one line per finished row. Returns `{"rows", "mode", "quick", "satlib", "wall_time_s"}`:
-    the rows of `bench` with `method`, `set`, `n_vars`, `steps_unit` and `replicas` added.
+    the rows of `bench` with `method`, `set`, `k` (the clause size), `n_vars`, `steps_unit` and `replicas` added.
     """
     if mode not in MODES:
         raise ValueError(f"`mode` must be one of {MODES}, got {mode!r}.")
@@ -197,6 +199,7 @@ def run(mode: str = "report", progress: Callable[[str], None] | None = None) -> 
             row = {
                 "method": method,
                 "set": name,
+                "k": max((c.width for c in instances), default=3),
                 "n_vars": n_vars,
                 "steps_unit": UNITS[method],
                 "replicas": replicas,
@@ -232,6 +235,8 @@ def _instance_sets(mode: str, root, progress) -> dict[str, tuple[int, list]]:
     if mode == "full":
         sets["rand150"] = (150, generated_set(150, 10, seed=1))
         sets["rand250"] = (250, generated_set(250, 10, seed=2))
+        for k in (4, 5):  # random k-SAT at the threshold (`THRESHOLD_ALPHA`), CaDiCaL-certified
+            sets[f"k{k}-n50"] = (50, k_set(k, 50, 10, seed=k))
     return sets
 
 
