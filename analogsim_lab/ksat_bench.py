@@ -33,6 +33,7 @@ UNITS = {
     "walksat": "flips per replica",
     "hopfield": "parallel sweeps",
     "qubo": "parallel sweeps",
+    "qubo_sa": "Metropolis sweeps",
     "analog": "parallel sweeps",
     "cadical": "seconds only",
 }

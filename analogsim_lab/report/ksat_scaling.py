@@ -84,7 +84,7 @@ def scaling_markdown(fits: dict[str, dict], png: str) -> str:
     ]
     for method, f in fits.items():
         if f["slope"] is None or f["low"] is None or f["high"] is None:
-            lines.append(f"| {method} | — | — | — | {len(f['sizes'])} solved |")
+            lines.append(f"| {method} | — | — | — | {len(f['sizes'])} size(s) with a finite median: no fit |")
             continue
         sizes = ", ".join(str(int(n)) for n in f["sizes"])
         lines.append(
