@@ -1,6 +1,7 @@
 import json
 import pathlib
 
+import numpy as np
 import pytest
 
 import hnn
@@ -59,18 +60,26 @@ def test_compare_end_to_end_on_small_grids(monkeypatch, tmp_path):
 
 def test_format_table_shows_lower_bounds_and_the_hpe_figures():
     summary = {"median": 100.0, "low": 90.0, "high": 110.0, "median_at_least": 100.0, "solved": 3}
+    summary["median_at_least_95"] = 100.0
     unsolved = {"median": None, "low": None, "high": None, "median_at_least": 5000.0, "solved": 1}
+    unsolved["median_at_least_95"] = hpe_compare.unsolved_floor(5000.0, 32)
     row = {
         "n_vars": 150,
         "instances": 3,
         "hopfield": {"tts99_steps": summary, "ets_j": summary},
         "annealing": {"tts99_steps": unsolved, "ets_j": unsolved},
-        "tts_ratio": {"ratio": None, "low": None, "high": None, "at_least": 50.0},
-        "ets_ratio": {"ratio": None, "low": None, "high": None, "at_least": 50.0},
+        "tts_ratio": {"ratio": None, "low": None, "high": None, "at_least": 50.0, "at_least_95": 2340.0},
+        "ets_ratio": {"ratio": None, "low": None, "high": None, "at_least": 50.0, "at_least_95": 2340.0},
     }
     table = hpe_compare.format_table({"rows": [row], "hpe": {"n_vars": 150}})
-    assert ">= 5e+03" in table and ">= 50 (lower bound)" in table
+    assert ">= 5e+03 (>= 2.34e+05 at 95 %)" in table and ">= 50 (>= 2.34e+03 at 95 %; lower bounds)" in table
     assert "HPE's 48x" in table and "HPE's 72x" in table
+
+
+def test_unsolved_floor_is_the_rule_of_three_bound():
+    floor = hpe_compare.unsolved_floor(1000.0, 32)
+    p = 3 / 32
+    assert abs(floor - 1000.0 * np.log(0.01) / np.log(1 - p)) < 1e-6 and 46 < floor / 1000 < 48
 
 
 def test_bad_arguments():
