@@ -33,6 +33,7 @@ UNITS = {
     "walksat": "flips per replica",
     "hopfield": "parallel sweeps",
     "qubo": "parallel sweeps",
+    "qubo_sa": "Metropolis sweeps",
     "analog": "parallel sweeps",
     "cadical": "seconds only",
 }
@@ -65,20 +66,52 @@ def satlib_set(name: str, count: int, root: pathlib.Path | None = None) -> list:
     return [read_dimacs(f) for f in files]
 
 
-def generated_set(n_vars: int, count: int, seed: int, alpha: float = 4.26) -> list:
-    """`count` uniform random 3-SAT instances of `n_vars` variables at clause density `alpha`, keeping only those
-    that CaDiCaL certifies satisfiable (at most `20 * count` are drawn)."""
+THRESHOLD_ALPHA = {3: 4.267, 4: 9.931, 5: 21.117, 6: 43.37, 7: 87.79}
+"""The satisfiability threshold `alpha_k = m / n` of random k-SAT (Mertens, Mezard & Zecchina, Random Struct.
+Algorithms 28, 340, 2006, table 1); the SATLIB `uf` sets use 4.26 for k = 3."""
+
+PROBSAT_C_FLIPS = {20: 38.5, 50: 292.0, 75: 845.0, 100: 1515.0, 150: 3325.0, 200: 9686.0, 250: 14397.0}
+"""Median flips to solution of the reference probSAT C code (Balint & Schoening, SAT 2012; `cb = 2.06`,
+`eps = 0.9`, one run per instance) over the SATLIB `uf<N>` sets, measured on this kind of machine (issue 14)."""
+
+
+def generated_set(n_vars: int, count: int, seed: int, alpha: float = 4.26, k: int = 3) -> list:
+    """`count` uniform random k-SAT instances (`hnn.random_ksat`, not planted) of `n_vars` variables at clause
+    density `alpha`, keeping only those that CaDiCaL certifies satisfiable within 60 s (at most `20 * count` are
+    drawn; `generated_set_report` also says how many were discarded)."""
+    return generated_set_report(n_vars, count, seed, alpha, k)[0]
+
+
+def generated_set_report(
+    n_vars: int, count: int, seed: int, alpha: float = 4.26, k: int = 3
+) -> tuple[list, int]:
+    """`(instances, discarded)`: `generated_set`'s instances and the number of drawn formulas it discarded
+    (unsatisfiable, or undecided by CaDiCaL within 60 s). Formula `i` is drawn with key `jr.key(seed * 100_000 + i)`."""
     out, i = [], 0
     while len(out) < count and i < 20 * count:
-        cnf = random_ksat(jr.key(seed * 100_000 + i), n_vars, int(round(alpha * n_vars)), 3)
+        cnf = random_ksat(jr.key(seed * 100_000 + i), n_vars, int(round(alpha * n_vars)), k)
         i += 1
         if solve(cnf, method="cadical", timeout_s=60).satisfied:
             out.append(cnf)
-    return out
+    return out, i - len(out)
+
+
+def k_set(k: int, n_vars: int, count: int, seed: int = 0) -> list:
+    """`count` satisfiable random k-SAT instances of `n_vars` variables at the threshold `THRESHOLD_ALPHA[k]`."""
+    if k not in THRESHOLD_ALPHA:
+        raise ValueError(f"`k` must be one of {sorted(THRESHOLD_ALPHA)} (a known threshold), got {k}.")
+    return generated_set(n_vars, count, seed, THRESHOLD_ALPHA[k], k)
 
 
 def _finite(v):
     return float(v) if np.isfinite(v) else None
+
+
+def instance_tts99(method, cnf, *, replicas: int, budget: int, key) -> tuple[float, object]:
+    """`(TTS99 in steps, the hnn.Solution)` of one instance: `replicas` independent runs of `budget` steps
+    (`hnn.solve(..., stop="all")`), TTS99 from their first-hit steps (`hnn.tts99`; `inf` when none hit)."""
+    sol = solve(cnf, key=key, method=method, replicas=replicas, max_steps=budget, stop="all")
+    return tts99(sol.replica_hit_step), sol
 
 
 def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
@@ -95,7 +128,8 @@ def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
     **Returns:**
 
     A dict with `instances`, `solved`, `median_tts99_steps`, `q90_tts99_steps`, `median_tts99_s`, `updates_per_s`
-    and `energy_to_solution_j` (None where nothing was solved). Energy to solution: for `analog`, TTS99 steps times
+    and `energy_to_solution_j` (None where nothing was solved), and for the stochastic methods
+    `instance_tts99_steps` (each instance's TTS99, None where unsolved). Energy to solution: for `analog`, TTS99 steps times
     the energy of one step priced by `analogsim.cost` (PCM calibrated to IBM HERMES); for the digital methods,
     TTS99 seconds on this CPU times `analogsim.cost.CPU_POWER_W`.
     """
@@ -110,9 +144,8 @@ def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
             continue
         if i == 0:  # warm-up: compile outside the timed runs
             solve(cnf, key=jr.key(10**6), method=method, replicas=replicas, max_steps=2, stop="all")
-        sol = solve(cnf, key=jr.key(seed + i), method=method, replicas=replicas, max_steps=budget, stop="all")
+        t, sol = instance_tts99(method, cnf, replicas=replicas, budget=budget, key=jr.key(seed + i))
         solved += sol.satisfied
-        t = tts99(sol.replica_hit_step)
         tts_steps.append(t)
         # CPU seconds of one replica's TTS99 steps: the batched run's time per step, shared among its replicas.
         tts_s.append(t * sol.wall_time_s / max(sol.steps, 1) / replicas)
@@ -133,6 +166,7 @@ def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
         "energy_to_solution_j": _finite(tts_quantiles(ets)[0]) if ets else None,
     }
     if tts_steps:
+        row["instance_tts99_steps"] = [_finite(v) for v in tts_steps]
         med, q90 = tts_quantiles(tts_steps)
         row["median_tts99_steps"], row["q90_tts99_steps"] = _finite(med), _finite(q90)
     return row
@@ -146,11 +180,11 @@ def run(mode: str = "report", progress: Callable[[str], None] | None = None) -> 
 
     - `"quick"`: 3 SATLIB instances of 20 and 50 variables (about a minute; CI and `analogsim report --quick`);
     - `"report"`: 5 instances each of uf20, uf50, uf75, uf100 (a few minutes; `analogsim report`);
-    - `"full"`: 20 instances per SATLIB set plus 10 generated satisfiable instances of 150 and 250 variables
-      (tens of minutes; `examples/ksat.py`).
+    - `"full"`: 20 instances per SATLIB set plus 10 generated satisfiable instances of 150 and 250 variables,
+      and 10 of random 4-SAT and 5-SAT with 50 variables at the threshold (tens of minutes; `examples/ksat.py`).
 
     `progress` receives one line per finished row. Returns `{"rows", "mode", "quick", "satlib", "wall_time_s"}`:
-    the rows of `bench` with `method`, `set`, `n_vars`, `steps_unit` and `replicas` added.
+    the rows of `bench` with `method`, `set`, `k` (the clause size), `n_vars`, `steps_unit` and `replicas` added.
     """
     if mode not in MODES:
         raise ValueError(f"`mode` must be one of {MODES}, got {mode!r}.")
@@ -166,6 +200,7 @@ def run(mode: str = "report", progress: Callable[[str], None] | None = None) -> 
             row = {
                 "method": method,
                 "set": name,
+                "k": max((c.width for c in instances), default=3),
                 "n_vars": n_vars,
                 "steps_unit": UNITS[method],
                 "replicas": replicas,
@@ -201,6 +236,8 @@ def _instance_sets(mode: str, root, progress) -> dict[str, tuple[int, list]]:
     if mode == "full":
         sets["rand150"] = (150, generated_set(150, 10, seed=1))
         sets["rand250"] = (250, generated_set(250, 10, seed=2))
+        for k in (4, 5):  # random k-SAT at the threshold (`THRESHOLD_ALPHA`), CaDiCaL-certified
+            sets[f"k{k}-n50"] = (50, k_set(k, 50, 10, seed=k))
     return sets
 
 

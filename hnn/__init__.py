@@ -45,3 +45,7 @@ from ._solve import (
     get_method as get_method,
     solve as solve,
 )
+
+# isort: split
+from ._hardware import qubo_step_cost as qubo_step_cost, qubo_step_mvms as qubo_step_mvms
+from ._method import QuboAnnealing as QuboAnnealing, balanced_coloring as balanced_coloring

@@ -1,7 +1,8 @@
 """The k-SAT section of `analogsim report`: time-to-solution of the high-order network vs its baselines.
 
-`ksat_section` runs the benchmark (`ksat_results`), draws its figure (`ksat_figure`) and writes its Markdown
-(`ksat_markdown`); the section's JSON figures are the benchmark's result as `analogsim_lab.ksatksat_bench.run` returns it.
+`ksat_section` runs the benchmark (`ksat_results`), draws its figures (`ksat_figure`, and the scaling with N from
+`ksat_scaling`) and writes its Markdown (`ksat_markdown`); the section's JSON figures are the benchmark's result as
+`analogsim_lab.ksat_bench.run` returns it, with the fitted scaling exponents under `scaling`.
 """
 
 from __future__ import annotations
@@ -10,16 +11,21 @@ from analogsim.cost import CPU_POWER_W
 
 from .. import ksat_bench
 from .context import SectionResult, pyplot
+from .ksat_scaling import scaling_figure, scaling_fits, scaling_markdown
 
 __all__ = ["ksat_section", "ksat_results", "ksat_figure", "ksat_markdown"]
 
 
 def ksat_section(ctx) -> SectionResult:
-    """The section: benchmark, figure `ksat_tts.png` and Markdown."""
+    """The section: benchmark, figures `ksat_tts.png` and `ksat_scaling.png`, and Markdown."""
     res = ksat_results(ctx)
     png = ctx.save_figure(ksat_figure(res["rows"]), "ksat_tts.png")
-    md = ksat_markdown(res, png, quick=ctx.quick)
-    return SectionResult(title="k-SAT: high-order network vs baselines", markdown=md, figures={**res})
+    fits = scaling_fits(res["rows"])
+    scaling_png = ctx.save_figure(scaling_figure(res["rows"], fits), "ksat_scaling.png")
+    md = ksat_markdown(res, png, quick=ctx.quick) + "\n" + scaling_markdown(fits, scaling_png) + "\n"
+    return SectionResult(
+        title="k-SAT: high-order network vs baselines", markdown=md, figures={**res, "scaling": fits}
+    )
 
 
 def ksat_results(ctx) -> dict:
@@ -51,7 +57,9 @@ def ksat_figure(rows):
     axs[0].set_ylabel("median TTS99 (steps)")
     axs[1].set_ylabel("median TTS99 (CPU s per replica)")
     axs[2].set_ylabel("median energy to solution (J)")
-    axs[2].set_title(f"analog: PCM (HERMES-calibrated) per step; digital: CPU s x {CPU_POWER_W:.0f} W", fontsize=9)
+    axs[2].set_title(
+        f"analog: PCM (HERMES-calibrated) per step; digital: CPU s x {CPU_POWER_W:.0f} W", fontsize=9
+    )
     for a in axs:
         a.set_yscale("log")
         a.set_xlabel("variables (uniform random 3-SAT, alpha = 4.26)")

@@ -14,3 +14,10 @@ from .base import (
 from .focused import ProbSAT as ProbSAT, WalkSAT as WalkSAT
 from .hopfield import HighOrderHopfield as HighOrderHopfield
 from .quadratized import QuadratizedHopfield as QuadratizedHopfield
+
+# isort: split
+from .annealing import (
+    AnnealingProblem as AnnealingProblem,
+    QuboAnnealing as QuboAnnealing,
+    balanced_coloring as balanced_coloring,
+)

@@ -14,7 +14,7 @@ from .._network import HighOrderNetwork, _round_up
 from .._qubo import QUBO, rosenberg
 from .base import AbstractParallelHopfield, StepInfo, seed_lanes
 
-__all__ = ["QuadratizedHopfield"]
+__all__ = ["QuadratizedHopfield", "QuboProblem", "consistent_aux"]
 
 
 class QuboProblem(eqx.Module):
@@ -116,7 +116,7 @@ class QuadratizedHopfield(AbstractParallelHopfield):
     def init(self, problem: QuboProblem, x0, *, key) -> QuboState:
         r, n = x0.shape
         n_total = problem.qubo.n_vars
-        aux = _consistent_aux(problem, x0)
+        aux = consistent_aux(problem, x0)
         s = jnp.concatenate([x0.T, aux], axis=0).astype(jnp.int8)
         return QuboState(s, seed_lanes(key, (n_total, r)))
 
@@ -142,7 +142,7 @@ class QuadratizedHopfield(AbstractParallelHopfield):
         return problem.qubo.n_vars * replicas
 
 
-def _consistent_aux(problem: QuboProblem, x0) -> Array:
+def consistent_aux(problem: QuboProblem, x0) -> Array:
     """Auxiliary values `z_1 = y_1 y_2`, `z_j = z_{j-1} y_{j+1}` of each clause chain, in `rosenberg`'s order."""
     net = problem.network
     xv = x0.T[net.var]  # (m, k, r)

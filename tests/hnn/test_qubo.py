@@ -45,3 +45,15 @@ def test_rosenberg_mixed_sizes_and_dense_form(getkey):
 def test_rosenberg_penalty_error():
     with pytest.raises(ValueError, match="penalty"):
         hnn.rosenberg(hnn.CNF.from_clauses([[1, 2, 3]]), penalty=0.5)
+
+
+def test_qubo_step_cost_prices_the_coupling_array(getkey):
+    cnf = hnn.random_ksat(getkey(), 20, 85, 3)
+    qubo = hnn.rosenberg(cnf)
+    (mvm,) = hnn.qubo_step_mvms(cnf, replicas=4)
+    assert mvm.shape == (qubo.n_vars, qubo.n_vars) and mvm.batch == 4
+    w, _, _ = qubo.to_dense()
+    max_field = int(np.abs(np.asarray(w)).sum(axis=1).max())
+    assert 2**mvm.adc_bits >= max_field + 1  # one ADC level per unit of local field
+    one, four = hnn.qubo_step_cost(cnf), hnn.qubo_step_cost(cnf, replicas=4)
+    assert one.total_j > 0 and np.isclose(four.total_j, 4 * one.total_j)
