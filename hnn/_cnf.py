@@ -12,6 +12,8 @@ import jax.random as jr
 import numpy as np
 from jaxtyping import Array, Bool, Int
 
+from analogsim.random import check_key
+
 __all__ = ["CNF", "random_ksat", "planted_ksat"]
 
 # Purpose constants folded into a user's key (`jr.fold_in(key, PURPOSE)`) so that each consumer of a key draws from
@@ -182,6 +184,7 @@ def random_ksat(key, n_vars: int, n_clauses: int, k: int, *, planted: bool = Fal
     """
     if key is None:
         raise ValueError("`random_ksat` is stochastic: pass a `key`.")
+    check_key(key)
     if planted:
         return planted_ksat(key, n_vars, n_clauses, k)[0]
     _check_ksat_args(n_vars, n_clauses, k)
@@ -208,6 +211,7 @@ def planted_ksat(key, n_vars: int, n_clauses: int, k: int) -> tuple[CNF, Bool[Ar
     """
     if key is None:
         raise ValueError("`planted_ksat` is stochastic: pass a `key`.")
+    check_key(key)
     _check_ksat_args(n_vars, n_clauses, k)
     hidden_key, var_key, pattern_key = jr.split(jr.fold_in(key, PLANTED_KSAT_PURPOSE), 3)
     hidden = jr.bernoulli(hidden_key, 0.5, (n_vars,))

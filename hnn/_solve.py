@@ -16,16 +16,18 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import Array, Bool, Int
 
 from analogsim import distributed as _dist
+from analogsim.random import check_key
 
+from . import _method
 from ._cnf import CNF
 from ._energy import energy, verify
-from ._method import AbstractMethod, AnalogHopfield, HighOrderHopfield, ProbSAT, QuadratizedHopfield, WalkSAT
+from ._method import AbstractMethod
 
 __all__ = ["RESULTS", "Solution", "solve", "METHODS", "get_method"]
 
 SOLVE_PURPOSE = 0x736F6C76  # "solv": folded into `solve`'s key, apart from the generators' purposes in `_cnf.py`
 
-METHODS = ("probsat", "walksat", "hopfield", "qubo", "analog", "cadical")
+METHODS = ("probsat", "walksat", "hopfield", "qubo", "qubo_sa", "analog", "cadical")
 """Names accepted by `solve(method=...)`. `"cadical"` is python-sat's CaDiCaL, the exact digital baseline."""
 
 
@@ -50,13 +52,8 @@ def get_method(method: str | AbstractMethod) -> AbstractMethod | str:
     """The method object for a name in `METHODS` (or the object itself); `"cadical"` stays a string."""
     if isinstance(method, AbstractMethod):
         return method
-    table = {
-        "probsat": ProbSAT,
-        "walksat": WalkSAT,
-        "hopfield": HighOrderHopfield,
-        "qubo": QuadratizedHopfield,
-        "analog": AnalogHopfield,
-    }
+    table = {"probsat": _method.ProbSAT, "walksat": _method.WalkSAT, "hopfield": _method.HighOrderHopfield,
+             "qubo": _method.QuadratizedHopfield, "qubo_sa": _method.QuboAnnealing, "analog": _method.AnalogHopfield}
     if method == "cadical":
         return method
     if method not in table:
@@ -218,7 +215,7 @@ def solve(
     - `key`: PRNG key (required except for `method="cadical"`); equal keys give equal results.
     - `method`: one of `hnn.METHODS` or an `hnn.AbstractMethod` instance: `"probsat"` (default, the best
       high-order-network method), `"walksat"`, `"hopfield"` (parallel annealed high-order network), `"qubo"`
-      (the same dynamics on the Rosenberg QUBO), `"analog"` (the high-order network on PCM crossbars through
+      (the same dynamics on the Rosenberg QUBO), `"qubo_sa"` (simulated annealing on that QUBO), `"analog"` (the high-order network on PCM crossbars through
       `analogsim`, default hardware; pass an `hnn.AnalogHopfield(config=..., key=...)` to choose it) or
       `"cadical"` (python-sat's CaDiCaL, the only method that can prove unsatisfiability).
     - `replicas`: independent runs advanced together in one batch.
@@ -253,6 +250,7 @@ def solve(
         return _solve_cadical(cnf, timeout_s)
     if key is None:
         raise ValueError("`solve` with a stochastic method needs a `key` (e.g. jax.random.key(0)).")
+    check_key(key)
     if (trivial := _trivial_solution(cnf, m, replicas)) is not None:
         return trivial
     key = jr.fold_in(key, SOLVE_PURPOSE)
