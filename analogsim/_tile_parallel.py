@@ -18,7 +18,9 @@ pure function of its key and the element's flat index (`analogsim.random`), and 
 with the data, so each device draws exactly the numbers the unsharded array draws for its tiles. The per-tile
 outputs are bit-identical; only the order of the final digital sum differs (each device adds its tiles, then the
 all-reduce adds the devices), a float32 reassociation of `n_t` terms: relative differences of a few `1e-7` of the
-largest partial sum. Drift compensation's reference read sums over all cells, reassociated the same way.
+largest partial sum (tested: within `2e-6 max |y|`). Drift compensation's reference read is a sum over all
+`in * out` cells, reassociated the same way: its factor, and so the outputs, agree to about `1e-5` relative
+(tested on 6144 cells).
 """
 
 from __future__ import annotations
