@@ -179,9 +179,10 @@ def shard_crossbar(xb: Crossbar, mesh: Mesh, axis: str = "model") -> Crossbar:
 
     **Returns:**
 
-    The same crossbar, placed. `xb(x, key=k)` on it still gives the unsharded numbers exactly (XLA partitions the
-    per-tile work and gathers what the tile-ordered sum needs); `tile_parallel_mvm` is the forward with one
-    all-reduce of partial sums.
+    The same crossbar, placed. `tile_parallel_mvm` (or `TileParallel.__call__`) is its forward with one all-reduce
+    of partial sums, and `TileParallel.at` ages it in place. The plain `xb(x, key=k)` works on it too and gives the
+    unsharded numbers bit for bit (XLA partitions the per-tile work and moves single tile outputs to keep the
+    tile-ordered sum: more traffic than one all-reduce); the plain `xb.at` returns a replicated array.
 
     Raises `ValueError` when the input tiles or the inputs do not divide by `D` (no padding: a padded tile would
     add its ADC noise to the sum).
