@@ -180,9 +180,10 @@ def shard_crossbar(xb: Crossbar, mesh: Mesh, axis: str = "model") -> Crossbar:
     **Returns:**
 
     The same crossbar, placed. `tile_parallel_mvm` (or `TileParallel.__call__`) is its forward with one all-reduce
-    of partial sums, and `TileParallel.at` ages it in place. The plain `xb(x, key=k)` works on it too and gives the
+    of partial sums, and `TileParallel.at` ages it in place (pinning the split on its result; the plain `xb.at`
+    keeps it too where XLA's sharding propagation does). The plain `xb(x, key=k)` works on it and gives the
     unsharded numbers bit for bit (XLA partitions the per-tile work and moves single tile outputs to keep the
-    tile-ordered sum: more traffic than one all-reduce); the plain `xb.at` returns a replicated array.
+    tile-ordered sum: more traffic than one all-reduce).
 
     Raises `ValueError` when the input tiles or the inputs do not divide by `D` (no padding: a padded tile would
     add its ADC noise to the sum).
