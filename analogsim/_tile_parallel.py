@@ -114,7 +114,7 @@ class TileParallel:
         if weights.ndim != 2:
             raise ValueError(f"weights must be a 2-D (out, in) matrix, got shape {weights.shape}")
         self.check(weights.shape, config)
-        weights = jax.device_put(weights, self._sharding(None, self.axis))
+        weights = _put(weights, self._sharding(None, self.axis))
         return self.place(_program_with(weights, config, key, _finite_in_place))
 
     def __call__(self, xb: Crossbar, x, *, key: PRNGKeyArray | None = None) -> jax.Array:
