@@ -152,7 +152,7 @@ class AnalogLinear(eqx.Module):
     inference: bool
     in_features: int = eqx.field(static=True)
     out_features: int = eqx.field(static=True)
-    tile_parallel: TileParallel | None = eqx.field(static=True)
+    tile_parallel: TileParallel | None = eqx.field(static=True, default=None)
 
     def __init__(
         self,
