@@ -212,15 +212,24 @@ class Crossbar(eqx.Module):
         A new `Crossbar` with `w`, `t_seconds` and `drift_scale` of that time.
         """
         self.shape  # noqa: B018  (raises for a batch of arrays)
+        t, ref_key = self._checked_time(t_seconds, key)
+        w, drift_scale = _at(self, t, key, ref_key)
+        if isinstance(t, jax.core.Tracer):  # the check on t must survive even where w does not depend on t
+            w = eqx.error_if(w, (t < 0) | ~jnp.isfinite(t), _T_MESSAGE)
+        return self._aged(w, t, drift_scale)
+
+    def _checked_time(self, t_seconds, key) -> tuple[jax.Array, PRNGKeyArray | None]:
+        """The checks of `at`: `t_seconds` as a float32 scalar and the key of the drift-compensation reference."""
         check_key(key, allow_none=True)
         t = _check_t(t_seconds)
         if self.config.device.stochastic and key is None:
             raise ValueError(
                 f"{type(self.config.device).__name__} reads are stochastic: pass key=... to at()"
             )
-        w, drift_scale = _at(self, t, key, _reference_key(self.config, key, "at()"))
-        if isinstance(t, jax.core.Tracer):  # the check on t must survive even where w does not depend on t
-            w = eqx.error_if(w, (t < 0) | ~jnp.isfinite(t), _T_MESSAGE)
+        return t, _reference_key(self.config, key, "at()")
+
+    def _aged(self, w: jax.Array, t: jax.Array, drift_scale: jax.Array) -> Crossbar:
+        """This array with the state `at` computed for time `t`."""
         return eqx.tree_at(lambda a: (a.w, a.t_seconds, a.drift_scale), self, (w, t, drift_scale))
 
     def __call__(
@@ -238,6 +247,10 @@ class Crossbar(eqx.Module):
 
         `W @ x` as the hardware computes it, `(out,)` or `(*batch, out)`.
         """
+        return _mvm(self, self._checked_input(x, key), key)
+
+    def _checked_input(self, x, key) -> jax.Array:
+        """`x` as a float array after the checks of `__call__` (its length, the key, finite entries)."""
         x = jnp.asarray(x)
         if x.ndim < 1 or x.shape[-1] != self.shape[1]:
             raise ValueError(
@@ -249,8 +262,7 @@ class Crossbar(eqx.Module):
         check_key(key, allow_none=True)
         if not jnp.issubdtype(x.dtype, jnp.floating):
             x = x.astype(jnp.float32)
-        x = check_finite(x, "inputs contain NaN or inf")
-        return _mvm(self, x, key)
+        return check_finite(x, "inputs contain NaN or inf")
 
     def effective_weights(self) -> Float[Array, "out in"]:
         """The weights the array multiplies by now, in the units of `weights` (drift compensation included,
@@ -274,10 +286,18 @@ def _at(xb: Crossbar, t: jax.Array, key, ref_key) -> tuple[jax.Array, jax.Array]
 
 @eqx.filter_jit
 def _mvm(xb: Crossbar, x: jax.Array, key) -> jax.Array:
+    y, gain = _tile_outputs(xb, x, key)
+    return _digital_output(xb, _sum_tiles(y), gain, x.shape[:-1])
+
+
+def _tile_outputs(xb: Crossbar, x: jax.Array, key) -> tuple[jax.Array, jax.Array]:
+    """The analog part of `W @ x` for inputs `x` `(*batch, in)`: DAC, one MVM per input tile, read noise and ADC
+    per tile output. Returns the digital tile outputs `(n_t, B, out)` and the DAC gain `(B, 1)`. The per-MVM
+    noise of tile `t`, vector `b`, output `o` is a function of `key` and that flat index only, so any split of the
+    tiles over devices draws the same numbers."""
     cfg = xb.config
-    out, n_in = xb.shape
+    n_in = xb.shape[1]
     rows, _, n_t = _geometry(xb.shape, cfg.tile)
-    batch = x.shape[:-1]
     x2 = x.reshape(-1, n_in).astype(xb.w.dtype)
     v, gain = cfg.dac(x2)
     pad = n_t * rows - n_in
@@ -287,14 +307,23 @@ def _mvm(xb: Crossbar, x: jax.Array, key) -> jax.Array:
     y = jnp.einsum("tbr,tor->tbo", v, xb.w)  # (n_t, B, out): one analog MVM per input tile
     # Read noise is sampled at the ADC, in one draw with the ADC's own noise (see `ADC.__call__`).
     noise_var = None if cfg.read_noise is None else cfg.read_noise.variance(v, xb.w)
-    y = cfg.adc(y, key=key, noise_variance=noise_var)
-    # Digital sum of the tiles as explicit adds, not jnp.sum: XLA:CPU would fuse a reduction into the matrix
-    # product and lose its fast GEMM (measured 1.5-2x slower).
+    return cfg.adc(y, key=key, noise_variance=noise_var), gain
+
+
+def _sum_tiles(y: jax.Array) -> jax.Array:
+    """The digital sum of the tile outputs `(n_t, B, out)` over the tiles, in tile order."""
+    # Explicit adds, not jnp.sum: XLA:CPU would fuse a reduction into the matrix product and lose its fast GEMM
+    # (measured 1.5-2x slower).
     acc = y[0]
-    for t in range(1, n_t):
+    for t in range(1, y.shape[0]):
         acc = acc + y[t]
+    return acc
+
+
+def _digital_output(xb: Crossbar, acc: jax.Array, gain: jax.Array, batch: tuple[int, ...]) -> jax.Array:
+    """The summed tile outputs `(B, out)` rescaled to the units of `W @ x`, shaped `(*batch, out)`."""
     y = acc * (xb.scale * xb.drift_scale) * gain
-    return y.reshape(*batch, out)
+    return y.reshape(*batch, xb.shape[0])
 
 
 def program(
@@ -317,6 +346,12 @@ def program(
     The `Crossbar` right after programming (programming noise and stuck cells applied; drift and 1/f read noise
     start with `Crossbar.at`).
     """
+    return _program_with(weights, config, key, check_finite)
+
+
+def _program_with(weights, config: CrossbarConfig, key, finite) -> Crossbar:
+    """`program`, with `finite(w, message)` as the finiteness check of the weights (a tile-parallel program checks
+    its shards where they are)."""
     if not isinstance(config, CrossbarConfig):
         raise ValueError(f"config must be an analogsim.CrossbarConfig, got {type(config).__name__}")
     w = jnp.asarray(weights)
@@ -324,7 +359,7 @@ def program(
         raise ValueError(f"weights must be a non-empty 2-D (out, in) matrix, got shape {w.shape}")
     if not jnp.issubdtype(w.dtype, jnp.floating):
         w = w.astype(jnp.float32)
-    w = check_finite(w, "weights contain NaN or inf")
+    w = finite(w, "weights contain NaN or inf")
     check_key(key, allow_none=True)
     if config.stochastic_program and key is None:
         raise ValueError(

@@ -19,19 +19,58 @@ if dist.is_main_process():
 
 Collectives between processes on CPU use Gloo (`jax_cpu_collectives_implementation`), set here before the runtime
 starts.
+
+A layer too large for one device splits its crossbar tiles over a `model` axis (tile parallelism: each device holds
+and programs its input tiles, one all-reduce adds the tile partial sums, the digital tile sum of the hardware):
+
+```python
+mesh = dist.mesh({"model": 4})
+xb = dist.program_sharded(W, cfg, key=k, mesh=mesh)       # each device programs a quarter of the tiles
+y = dist.tile_parallel_mvm(xb, x, key=k2, mesh=mesh)       # = asim.program(W, cfg, key=k)(x, key=k2)
+model = dist.shard_model(asim.program_model(model, key=k), mesh)   # every analog layer of a model
+dist.device_bytes(model)                                   # bytes each device holds
+dist.communication_volume(768, 3072, 4, batch=1024)        # bytes per step, tile- and data-parallel
+```
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
+import equinox as eqx
 import jax
 import numpy as np
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-__all__ = ["initialize", "is_main_process", "mesh", "from_local", "gather", "process_count", "process_index"]
+from ._tile_parallel import (
+    TileParallel as TileParallel,
+    device_bytes as device_bytes,
+    program_sharded as program_sharded,
+    shard_crossbar as shard_crossbar,
+    tile_parallel_mvm as tile_parallel_mvm,
+)
+from .nn import AnalogLinear
+
+__all__ = [
+    "initialize",
+    "is_main_process",
+    "mesh",
+    "from_local",
+    "gather",
+    "process_count",
+    "process_index",
+    "TileParallel",
+    "shard_crossbar",
+    "program_sharded",
+    "tile_parallel_mvm",
+    "shard_model",
+    "device_bytes",
+    "CommunicationVolume",
+    "communication_volume",
+]
 
 # Environment variables by which JAX's cluster detection (or the user) announces a multi-process job.
 _CLUSTER_MARKERS = ("JAX_COORDINATOR_ADDRESS", "SLURM_JOB_ID", "OMPI_COMM_WORLD_SIZE", "TPU_WORKER_HOSTNAMES")
@@ -182,3 +221,110 @@ def gather(tree):
         return np.asarray(x)
 
     return jax.tree.map(one, tree)
+
+
+def shard_model(model, mesh: Mesh, axis: str = "model"):
+    """`model` laid out on `mesh` with every analog layer tile-parallel over `axis`.
+
+    Each `analogsim.nn.AnalogLinear` gets `tile_parallel=TileParallel(mesh, axis)`: its trainable weight and its
+    crossbar (if programmed) are split along the inputs, and from then on `program`, `at` and the forward pass
+    keep every device to its own tiles (`tile_parallel_mvm`). Every other array (embeddings, norms, biases, digital
+    layers) is replicated on the mesh. `analogize` and `with_drift_compensation` rebuild layers without the
+    placement: call `shard_model` after them.
+
+    **Arguments:**
+
+    - `model`: any pytree holding `AnalogLinear` layers (programmed or not).
+    - `mesh`: the device mesh (see `mesh`).
+    - `axis`: the mesh axis the tiles are split over; every analog layer's input tiles and inputs must divide by
+      its size (else `ValueError`, naming the layer's shape).
+
+    **Returns:**
+
+    The placed model: same numbers as `model` (up to the float32 reassociation of the tile sums), each device
+    holding `1/D` of every analog array (measure with `device_bytes`).
+    """
+    tp = TileParallel(mesh, axis)
+    split_inputs = NamedSharding(mesh, PartitionSpec(None, axis))
+
+    def place(layer: AnalogLinear) -> AnalogLinear:
+        tp.check((layer.out_features, layer.in_features), layer.config)
+        return AnalogLinear(
+            layer.in_features,
+            layer.out_features,
+            config=layer.config,
+            key=None,
+            use_bias=layer.bias is not None,
+            hwa=layer.hwa,
+            weight=jax.device_put(layer.weight, split_inputs),
+            bias=layer.bias,
+            crossbar=None if layer.crossbar is None else tp.place(layer.crossbar),
+            inference=layer.inference,
+            tile_parallel=tp,
+        )
+
+    def is_layer(x):
+        return isinstance(x, AnalogLinear)
+
+    model = jax.tree.map(lambda x: place(x) if is_layer(x) else x, model, is_leaf=is_layer)
+    replicated = NamedSharding(mesh, PartitionSpec())
+
+    def on_mesh(x):
+        if isinstance(x, jax.Array) and isinstance(x.sharding, NamedSharding) and x.sharding.mesh == mesh:
+            return x
+        return jax.device_put(x, replicated)
+
+    arrays, rest = eqx.partition(model, eqx.is_array)
+    return eqx.combine(jax.tree.map(on_mesh, arrays), rest)
+
+
+class CommunicationVolume(NamedTuple):
+    """Bytes each device sends per step (it receives as many) for one `(out, in)` analog layer on `devices`
+    devices, with ring all-reduces (a reduce-scatter then an all-gather: `2 (D - 1) / D` times the reduced bytes
+    per device, the bandwidth-optimal algorithm NCCL and Gloo use for large messages). The whole job moves
+    `devices` times these.
+
+    **Attributes:**
+
+    - `tile_parallel_bytes`: one tile-parallel MVM of a batch of `batch` vectors: the `(batch, out)` partial sums
+      all-reduced, `2 (D - 1) / D * batch * out * bytes_per_value`.
+    - `data_parallel_bytes`: one data-parallel training step: the gradient of the trainable weights and bias
+      all-reduced, `2 (D - 1) / D * (out * in + out) * bytes_per_value` (independent of the batch).
+    """
+
+    tile_parallel_bytes: float
+    data_parallel_bytes: float
+
+
+def communication_volume(
+    out_features: int,
+    in_features: int,
+    devices: int,
+    *,
+    batch: int = 1,
+    bytes_per_value: int = 4,
+    bias: bool = True,
+) -> CommunicationVolume:
+    """Per-step communication of one analog layer, on paper: tile-parallel inference against data-parallel training.
+
+    **Arguments:**
+
+    - `out_features`, `in_features`: the layer's shape `(out, in)`.
+    - `devices`: the number of devices `D` the tiles (or the batch) are split over; 1 moves nothing.
+    - `batch`: vectors per MVM (e.g. sequence length times batch size).
+    - `bytes_per_value`: bytes of one partial sum or gradient entry (4 for float32).
+    - `bias`: whether the layer's bias is trained too (adds `out` gradient entries).
+
+    **Returns:**
+
+    A `CommunicationVolume` in bytes per device per step.
+    """
+    for name, v in (("out_features", out_features), ("in_features", in_features), ("devices", devices),
+                    ("batch", batch), ("bytes_per_value", bytes_per_value)):  # fmt: skip
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"communication_volume {name} must be a positive int, got {v!r}")
+    ring = 2.0 * (devices - 1) / devices * bytes_per_value
+    params = out_features * in_features + (out_features if bias else 0)
+    return CommunicationVolume(
+        tile_parallel_bytes=ring * batch * out_features, data_parallel_bytes=ring * params
+    )

@@ -14,6 +14,7 @@ from .. import _random
 from .._config import CrossbarConfig
 from .._crossbar import Crossbar, program
 from .._custom_types import PRNGKeyArray
+from .._tile_parallel import TileParallel
 from .._validate import check, check_key
 from ..devices import PCM, Ideal
 
@@ -138,6 +139,9 @@ class AnalogLinear(eqx.Module):
     - `crossbar`: the programmed array, or None before programming.
     - `inference`: if True, the unprogrammed forward pass adds no training noise (converters still apply).
     - `in_features`, `out_features`: the layer's input and output sizes.
+    - `tile_parallel`: where the crossbar's input tiles live (`analogsim.distributed.TileParallel`), or None for
+      one device. When set, `program` and `at` keep each device's tiles on that device and the programmed
+      forward pass is `analogsim.distributed.tile_parallel_mvm` (set it with `analogsim.distributed.shard_model`).
     """
 
     weight: Float[Array, "out in"]
@@ -148,6 +152,7 @@ class AnalogLinear(eqx.Module):
     inference: bool
     in_features: int = eqx.field(static=True)
     out_features: int = eqx.field(static=True)
+    tile_parallel: TileParallel | None = eqx.field(static=True, default=None)
 
     def __init__(
         self,
@@ -162,6 +167,7 @@ class AnalogLinear(eqx.Module):
         bias: jax.Array | None = None,
         crossbar: Crossbar | None = None,
         inference: bool = False,
+        tile_parallel: TileParallel | None = None,
     ):
         """Initialize weights like `eqx.nn.Linear` (uniform in `+-1/sqrt(in_features)`), or take given ones.
 
@@ -175,6 +181,7 @@ class AnalogLinear(eqx.Module):
         - `weight`, `bias`: initial values `(out, in)` and `(out,)` instead of random ones.
         - `crossbar`: an already programmed array for these weights, or None.
         - `inference`: switch the training noise off (see `eqx.nn.inference_mode`).
+        - `tile_parallel`: split the programmed crossbar's input tiles over a mesh axis, or None.
         """
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -183,6 +190,13 @@ class AnalogLinear(eqx.Module):
             raise ValueError(f"config must be an analogsim.CrossbarConfig, got {type(config).__name__}")
         if hwa is not None and not isinstance(hwa, HWANoise):
             raise ValueError(f"hwa must be an analogsim.nn.HWANoise or None, got {type(hwa).__name__}")
+        if tile_parallel is not None:
+            if not isinstance(tile_parallel, TileParallel):
+                raise ValueError(
+                    "tile_parallel must be an analogsim.distributed.TileParallel or None, got "
+                    f"{type(tile_parallel).__name__}"
+                )
+            tile_parallel.check((out_features, in_features), config)
         lim = 1 / math.sqrt(in_features)
         if weight is None:
             wkey, bkey = jr.split(key)
@@ -209,6 +223,7 @@ class AnalogLinear(eqx.Module):
         self.inference = inference
         self.in_features = in_features
         self.out_features = out_features
+        self.tile_parallel = tile_parallel
 
     @classmethod
     def from_linear(
@@ -239,13 +254,13 @@ class AnalogLinear(eqx.Module):
         return self.weight if self.hwa is None else self.hwa.clip(self.weight)
 
     def program(self, *, key: PRNGKeyArray | None) -> AnalogLinear:
-        """This layer with its weights programmed into a crossbar (see `analogsim.program`)."""
-        return eqx.tree_at(
-            lambda m: m.crossbar,
-            self,
-            program(self.programming_weight(), self.config, key=key),
-            is_leaf=lambda x: x is None,
+        """This layer with its weights programmed into a crossbar (see `analogsim.program`; with `tile_parallel`,
+        programmed straight into the devices' shards)."""
+        w = self.programming_weight()
+        xb = program(w, self.config, key=key) if self.tile_parallel is None else self.tile_parallel.program(
+            w, self.config, key=key
         )
+        return eqx.tree_at(lambda m: m.crossbar, self, xb, is_leaf=lambda x: x is None)
 
     def at(self, t_seconds, *, key: PRNGKeyArray | None = None) -> AnalogLinear:
         """This programmed layer `t_seconds` after programming (see `analogsim.Crossbar.at`)."""
@@ -253,7 +268,9 @@ class AnalogLinear(eqx.Module):
             raise ValueError(
                 "this AnalogLinear is not programmed: call program(key=...) or program_model first"
             )
-        return eqx.tree_at(lambda m: m.crossbar, self, self.crossbar.at(t_seconds, key=key))
+        tp = self.tile_parallel
+        xb = self.crossbar.at(t_seconds, key=key) if tp is None else tp.at(self.crossbar, t_seconds, key=key)
+        return eqx.tree_at(lambda m: m.crossbar, self, xb)
 
     def __call__(
         self, x: Float[Array, "*batch in"], *, key: PRNGKeyArray | None = None
@@ -263,7 +280,8 @@ class AnalogLinear(eqx.Module):
         if self.crossbar is not None:
             if self.config.stochastic_mvm and key is None:
                 raise ValueError("this analog layer has per-MVM noise (read or ADC noise): pass key=..." + _PASS_KEY_DOWN)
-            y = self.crossbar(x, key=key)
+            tp = self.tile_parallel
+            y = self.crossbar(x, key=key) if tp is None else tp(self.crossbar, x, key=key)
         else:
             noisy = self.hwa is not None and not self.inference
             if (noisy or self.config.stochastic_mvm) and key is None:
