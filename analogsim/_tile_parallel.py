@@ -30,6 +30,7 @@ import dataclasses
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from ._config import CrossbarConfig
@@ -124,10 +125,19 @@ class TileParallel:
 
 
 def _put(a: jax.Array, sharding: NamedSharding) -> jax.Array:
-    """`a` on `sharding`: a transfer for a concrete array, a sharding constraint under a transformation."""
+    """`a` on `sharding`: a transfer for a concrete array, a sharding constraint under a transformation. Over
+    several processes (devices this process cannot address) a global array is resharded by XLA and a host value,
+    the same on every process, is cut into this process's shards."""
     if isinstance(a, jax.core.Tracer):
         return jax.lax.with_sharding_constraint(a, sharding)
-    return jax.device_put(a, sharding)
+    if sharding.is_fully_addressable:
+        return jax.device_put(a, sharding)
+    if jnp.issubdtype(a.dtype, jax.dtypes.prng_key):
+        return jax.random.wrap_key_data(_put(jax.random.key_data(a), sharding), impl=jax.random.key_impl(a))
+    if isinstance(a, jax.Array) and not a.is_fully_addressable:
+        return jax.jit(lambda v: v, out_shardings=sharding)(a)
+    host = np.asarray(a)
+    return jax.make_array_from_callback(host.shape, sharding, lambda index: host[index])
 
 
 def _finite_in_place(w: jax.Array, message: str) -> jax.Array:

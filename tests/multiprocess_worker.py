@@ -138,8 +138,23 @@ def check_ebm(multi: bool, out_dir: Path) -> dict:
     return {"ebm_samples": dist.gather(s.samples), "ebm_ais_log_weights": np.asarray(ais.log_weights)}
 
 
-# Part A's tile-parallel MVM check joins here (a `check_tiles(multi, out_dir)` returning its outputs).
-CHECKS = (check_train, check_drift, check_solve, check_ebm)
+def check_tiles(multi: bool, out_dir: Path) -> dict:
+    """A PCM crossbar of four input tiles programmed straight into shards, one tile per device of every process,
+    aged a day and read with one all-reduce of the partial sums (`tiles_` results: equal up to the float32
+    reassociation of the tile sum)."""
+    w = jr.normal(jr.key(12), (24, 64)) / 8
+    x = jr.normal(jr.key(13), (5, 64))
+    cfg = asim.CrossbarConfig.pcm_8bit(tile=(16, 24), adc_noise_std=0.02, drift_compensation=True)
+    if not multi:
+        xb = asim.program(w, cfg, key=jr.key(14)).at(86400.0, key=jr.key(15))
+        return {"tiles_y": np.asarray(xb(x, key=jr.key(16)))}
+    mesh = dist.mesh({"model": -1})
+    xb = dist.program_sharded(w, cfg, key=jr.key(14), mesh=mesh)
+    xb = dist.TileParallel(mesh).at(xb, 86400.0, key=jr.key(15))
+    return {"tiles_y": dist.gather(dist.tile_parallel_mvm(xb, x, key=jr.key(16), mesh=mesh))}
+
+
+CHECKS = (check_train, check_drift, check_solve, check_ebm, check_tiles)
 
 
 def timings(multi: bool) -> dict:

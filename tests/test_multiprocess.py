@@ -90,6 +90,8 @@ def test_two_processes_match_one(tmp_path):
                 np.testing.assert_allclose(run[name], want, rtol=TRAIN_RTOL, atol=TRAIN_ATOL, err_msg=name)
             elif name == "train_history":
                 np.testing.assert_allclose(run[name], want, rtol=TRAIN_RTOL, err_msg=name)
+            elif name.startswith("tiles_"):  # the tile sum reassociated by the all-reduce (and drift reference)
+                np.testing.assert_allclose(run[name], want, rtol=0, atol=1e-5 * np.abs(want).max(), err_msg=name)
             else:  # per-key work: bit-identical whatever the split
                 np.testing.assert_array_equal(run[name], want, err_msg=name)
     for name in ref:  # every process got the same (gathered) results
