@@ -11,6 +11,6 @@ from .base import (
     AbstractParallelHopfield as AbstractParallelHopfield,
     StepInfo as StepInfo,
 )
-from .focused import ProbSAT as ProbSAT, WalkSAT as WalkSAT
+from .focused import ProbSAT as ProbSAT, WalkSAT as WalkSAT, probsat_parameters as probsat_parameters
 from .hopfield import HighOrderHopfield as HighOrderHopfield
 from .quadratized import QuadratizedHopfield as QuadratizedHopfield
