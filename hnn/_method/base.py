@@ -122,12 +122,14 @@ class AbstractParallelHopfield(AbstractMethod):
         if not 0.0 < self.q <= 1.0:
             raise ValueError(f"`q` (update probability per step) must be in (0, 1], got {self.q}.")
         if not (self.t_start > 0 and self.t_end > 0):
-            raise ValueError(f"temperatures must be positive, got t_start={self.t_start}, t_end={self.t_end}.")
+            raise ValueError(
+                f"temperatures must be positive, got t_start={self.t_start}, t_end={self.t_end}."
+            )
         if self.anneal_steps < 1:
             raise ValueError(f"`anneal_steps` must be >= 1, got {self.anneal_steps}.")
 
     def parallel_update(
-        self, x: Array, d_e: Array, t, lanes: Array, unsat: Int[Array, " r"]
+        self, x: Array, d_e: Array, t, lanes: Array, unsat: Int[Array, " r"], eligible: Array | None = None
     ) -> tuple[Array, Array, Int[Array, " r"]]:
         """One Glauber update of every neuron of every replica.
 
@@ -138,6 +140,7 @@ class AbstractParallelHopfield(AbstractMethod):
         - `t`: the step index (sets the temperature).
         - `lanes`: the `xorshift32` lane of each neuron, same shape.
         - `unsat`: unsatisfied clauses of each replica at `x`; replicas at 0 do not change.
+        - `eligible`: optional booleans, same shape as `x`: only these neurons may update (None: all).
 
         **Returns:**
 
@@ -149,6 +152,8 @@ class AbstractParallelHopfield(AbstractMethod):
         lanes = xorshift32(lanes)
         active = jnp.expand_dims(unsat > 0, neuron_axis)
         flip = (uniform_from_bits(lanes) < p_flip) & active
+        if eligible is not None:
+            flip = flip & eligible
         flips = jnp.sum(flip, axis=neuron_axis, dtype=jnp.int32)
         return x ^ flip.astype(x.dtype), lanes, flips
 
@@ -186,4 +191,3 @@ def anneal_temperature(t, t_start, t_end, period: int) -> Float[Array, ""]:
     """Geometric annealing from `t_start` to `t_end` over `period` steps, restarted every `period` steps."""
     frac = (t % period).astype(jnp.float32) / max(period - 1, 1)
     return t_start * (t_end / t_start) ** frac
-

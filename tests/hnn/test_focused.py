@@ -125,3 +125,22 @@ def test_probsat_parameters_follow_the_reference_code():
     assert hnn.ProbSAT(cb=3.3).resolved(4) == ("exp", 3.3)
     with pytest.raises(ValueError, match="flips_per_step"):
         hnn.ProbSAT(flips_per_step=0)
+
+
+def test_focused_hopfield_updates_only_variables_of_unsatisfied_clauses(cnf_data):
+    cnf = hnn.read_dimacs(cnf_data / "satlib" / "uf20" / "uf20-02.cnf")
+    method = hnn.HighOrderHopfield(
+        focused=True, q=1.0, t_start=50.0, t_end=50.0
+    )  # hot: every eligible neuron ~flips
+    problem = method.prepare(cnf)
+    x0 = jr.bernoulli(jr.key(3), 0.5, (16, cnf.n_vars))
+    state = eqx.filter_jit(method.init)(problem, x0, key=jr.key(4))
+    new, info = eqx.filter_jit(method.step)(problem, state, jnp.asarray(0), key=None)
+    make, _ = hnn.make_break(cnf, np.asarray(x0))
+    changed = np.asarray(method.assignment(problem, new)) != np.asarray(x0)
+    assert not np.any(changed & (np.asarray(make) == 0))  # only variables of unsatisfied clauses move
+    assert changed.sum() > 0 and np.array_equal(changed.sum(axis=1), np.asarray(info.flips))
+    sol = hnn.solve(
+        cnf, key=jr.key(0), method=hnn.HighOrderHopfield(focused=True), replicas=16, max_steps=50_000
+    )
+    assert sol.satisfied and hnn.verify(cnf, sol.assignment)
