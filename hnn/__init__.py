@@ -34,9 +34,10 @@ from ._method import (
     WalkSAT as WalkSAT,
     default_analog_config as default_analog_config,
     literal_matrix as literal_matrix,
+    probsat_parameters as probsat_parameters,
 )
 from ._metrics import tts99 as tts99, tts_quantiles as tts_quantiles
-from ._network import HighOrderNetwork as HighOrderNetwork
+from ._network import HighOrderNetwork as HighOrderNetwork, bucket_size as bucket_size
 from ._qubo import QUBO as QUBO, qubo_energy as qubo_energy, rosenberg as rosenberg
 from ._solve import (
     METHODS as METHODS,

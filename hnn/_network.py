@@ -27,12 +27,24 @@ def _round_up(n: int, multiple: int) -> int:
     return max(multiple, -(-n // multiple) * multiple)
 
 
+def bucket_size(n: int) -> int:
+    """The padded size of an axis of length `n`: the smallest size of the ladder 8, 16, 24, 32, 40, 56, 72, 96, ...
+    (each step 1.25x the last, rounded up to a multiple of 8) that holds `n`. Formulas whose sizes fall in one
+    bucket share compiled programs; padding costs at most 25 % more work."""
+    size = 8
+    while size < n:
+        size = _round_up(int(size * 1.25), 8)
+    return size
+
+
 class HighOrderNetwork(eqx.Module):
     """Clause-literal incidence of a CNF in jit-friendly form, with padded per-variable occurrence lists.
 
     Built with `HighOrderNetwork.from_cnf(cnf)` from a concrete formula (the occurrence lists depend on the values).
-    Occurrence lists are padded to a multiple of 8 so that instances of one size class share compiled code. Padding
-    occurrence slots point at a dummy clause `m` whose true-literal count is never 0 or 1.
+    The clause axis is padded to `bucket_size(m)` and occurrence lists to a multiple of 8, so that instances of one
+    size class share compiled code. Padding clauses hold no literal and count two true literals (`padding`), so
+    they are never unsatisfied nor critical and no variable occurs in them; padding occurrence slots point at a
+    dummy clause `n_clauses` (one past the padded clauses) whose true-literal count is never 0 or 1.
 
     Arrays with a replica axis use the *replica-minor* layout `(n_vars, replicas)` / `(m, replicas)`: each gather then
     moves contiguous rows of replicas, which is what makes the parallel sweep fast on a CPU.
@@ -41,14 +53,16 @@ class HighOrderNetwork(eqx.Module):
 
     - `var`, `negated`, `mask`: per clause slot, the 0-based variable, whether its literal is negated, and whether
       the slot holds a literal (False in padding).
+    - `padding`: per clause, whether it is a padding clause (no literal, counted as satisfied).
     - `occ_clause`, `occ_positive`, `occ_valid`: per variable occurrence slot, the clause, whether the variable
       occurs positively there, and whether the slot is an occurrence (False in padding).
-    - `n_vars`, `n_clauses`, `width`: the formula's variables, clauses and clause width.
+    - `n_vars`, `n_clauses`, `width`: the formula's variables, the padded number of clauses and the clause width.
     """
 
     var: Int[Array, "m k"]
     negated: Bool[Array, "m k"]
     mask: Bool[Array, "m k"]
+    padding: Bool[Array, " m"]
     occ_clause: Int[Array, "n d"]
     occ_positive: Bool[Array, "n d"]
     occ_valid: Bool[Array, "n d"]
@@ -58,9 +72,14 @@ class HighOrderNetwork(eqx.Module):
 
     @classmethod
     def from_cnf(cls, cnf: CNF, *, pad_multiple: int = 8) -> HighOrderNetwork:
-        """The network of the concrete formula `cnf`, occurrence lists padded to a multiple of `pad_multiple`."""
-        clauses = np.asarray(cnf.clauses)
-        m, k = clauses.shape
+        """The network of the concrete formula `cnf`, clauses padded to `bucket_size(m)` and occurrence lists to a
+        multiple of `pad_multiple`."""
+        real = np.asarray(cnf.clauses)
+        m_real, k = real.shape
+        m = bucket_size(m_real) if m_real else 0
+        clauses = np.zeros((m, k), np.int32)
+        clauses[:m_real] = real
+        padding = np.arange(m) >= m_real
         n = cnf.n_vars
         var = np.maximum(np.abs(clauses) - 1, 0).astype(np.int32)
         mask = clauses != 0
@@ -83,6 +102,7 @@ class HighOrderNetwork(eqx.Module):
             var=jnp.asarray(var),
             negated=jnp.asarray(negated),
             mask=jnp.asarray(mask),
+            padding=jnp.asarray(padding),
             occ_clause=jnp.asarray(occ_clause),
             occ_positive=jnp.asarray(occ_positive),
             occ_valid=jnp.asarray(occ_valid),
@@ -104,10 +124,12 @@ class HighOrderNetwork(eqx.Module):
     # ---- replica-minor batched passes: x is (n_vars, R) int8 in {0, 1} ----
 
     def forward(self, x: Int[Array, "n r"]) -> Int[Array, "m r"]:
-        """Number of true literals of every clause for every replica (int8). Padding slots count as false."""
+        """Number of true literals of every clause for every replica (in `x`'s dtype). Padding slots count as
+        false; padding clauses count 2."""
         xv = x[self.var]  # (m, k, R)
         lit = (xv ^ self.negated[..., None].astype(x.dtype)) & self.mask[..., None].astype(x.dtype)
-        return jnp.sum(lit, axis=1, dtype=x.dtype)
+        pad = (2 * self.padding[:, None]).astype(x.dtype)
+        return jnp.sum(lit, axis=1, dtype=x.dtype) + pad
 
     def backward(self, x: Int[Array, "n r"], n_true: Int[Array, "m r"]) -> tuple[Array, Array]:
         """Make and break counts (int8, `(n_vars, R)`) from the clauses' true-literal counts."""

@@ -11,7 +11,7 @@ from .base import (
     AbstractParallelHopfield as AbstractParallelHopfield,
     StepInfo as StepInfo,
 )
-from .focused import ProbSAT as ProbSAT, WalkSAT as WalkSAT
+from .focused import ProbSAT as ProbSAT, WalkSAT as WalkSAT, probsat_parameters as probsat_parameters
 from .hopfield import HighOrderHopfield as HighOrderHopfield
 from .quadratized import QuadratizedHopfield as QuadratizedHopfield
 

@@ -4,13 +4,14 @@ parallel update shared by the Hopfield-family methods.
 **Random numbers.** `hnn` draws from two generators, one per purpose:
 
 - `jax.random` (threefry, a counter-based generator keyed by the solver's `key`) for every draw that a key
-  addresses: the initial assignments and the seeds of the neuron generators (`hnn.solve`), the per-step choices of
-  focused search (`jr.bits(jr.fold_in(key, t))`: a few numbers per replica per step, so a step is a pure function
-  of `(key, t)`), and the random formulas of `hnn.random_ksat` / `hnn.planted_ksat`.
-- `xorshift32` lanes, one per neuron and replica, for the noise of the parallel (Glauber) neuron update of
-  `HighOrderHopfield`, `QuadratizedHopfield` and `AnalogHopfield`: one number per neuron per replica per step,
-  where threefry would cost more than the network's own passes. The lanes play the role of the per-neuron LFSRs of
-  p-bit and Ising-machine hardware; they are seeded from the key (`seed_lanes`), so runs stay deterministic by key.
+  addresses: the initial assignments and the seeds of the lane generators (`hnn.solve`), and the random formulas
+  of `hnn.random_ksat` / `hnn.planted_ksat`.
+- `xorshift32` lanes carried in the state: one per neuron and replica for the noise of the parallel (Glauber)
+  neuron update of `HighOrderHopfield`, `QuadratizedHopfield` and `AnalogHopfield` (one number per neuron per
+  replica per step, where threefry would cost more than the network's own passes; the lanes play the role of the
+  per-neuron LFSRs of p-bit and Ising-machine hardware), and one per replica for the choices of focused search
+  (two or three numbers per flip, scrambled by `hash32`, where threefry would cost more than the flip itself).
+  The lanes are seeded from the key (`seed_lanes`), so runs stay deterministic by key.
 
 The device noise of the analog crossbars in `AnalogHopfield` is drawn inside `analogsim` (its counter-based
 `analogsim.random`), from the step's key.
@@ -35,6 +36,7 @@ __all__ = [
     "xorshift32",
     "seed_lanes",
     "uniform_from_bits",
+    "hash32",
     "anneal_temperature",
 ]
 
@@ -120,12 +122,14 @@ class AbstractParallelHopfield(AbstractMethod):
         if not 0.0 < self.q <= 1.0:
             raise ValueError(f"`q` (update probability per step) must be in (0, 1], got {self.q}.")
         if not (self.t_start > 0 and self.t_end > 0):
-            raise ValueError(f"temperatures must be positive, got t_start={self.t_start}, t_end={self.t_end}.")
+            raise ValueError(
+                f"temperatures must be positive, got t_start={self.t_start}, t_end={self.t_end}."
+            )
         if self.anneal_steps < 1:
             raise ValueError(f"`anneal_steps` must be >= 1, got {self.anneal_steps}.")
 
     def parallel_update(
-        self, x: Array, d_e: Array, t, lanes: Array, unsat: Int[Array, " r"]
+        self, x: Array, d_e: Array, t, lanes: Array, unsat: Int[Array, " r"], eligible: Array | None = None
     ) -> tuple[Array, Array, Int[Array, " r"]]:
         """One Glauber update of every neuron of every replica.
 
@@ -136,6 +140,7 @@ class AbstractParallelHopfield(AbstractMethod):
         - `t`: the step index (sets the temperature).
         - `lanes`: the `xorshift32` lane of each neuron, same shape.
         - `unsat`: unsatisfied clauses of each replica at `x`; replicas at 0 do not change.
+        - `eligible`: optional booleans, same shape as `x`: only these neurons may update (None: all).
 
         **Returns:**
 
@@ -147,6 +152,8 @@ class AbstractParallelHopfield(AbstractMethod):
         lanes = xorshift32(lanes)
         active = jnp.expand_dims(unsat > 0, neuron_axis)
         flip = (uniform_from_bits(lanes) < p_flip) & active
+        if eligible is not None:
+            flip = flip & eligible
         flips = jnp.sum(flip, axis=neuron_axis, dtype=jnp.int32)
         return x ^ flip.astype(x.dtype), lanes, flips
 
@@ -157,6 +164,16 @@ def xorshift32(s: Array) -> Array:
     s = s ^ (s << 13)
     s = s ^ (s >> 17)
     return s ^ (s << 5)
+
+
+def hash32(x: Array) -> Array:
+    """A bijective 32-bit integer hash with full avalanche (C. Wellons' `lowbias32`, from his hash-prospector
+    search, 2018) on uint32 `x`: output bits of a generator lane are scrambled by it before use."""
+    x = x ^ (x >> 16)
+    x = x * jnp.uint32(0x7FEB352D)
+    x = x ^ (x >> 15)
+    x = x * jnp.uint32(0x846CA68B)
+    return x ^ (x >> 16)
 
 
 def seed_lanes(key: Array, shape: tuple[int, ...]) -> Array:
@@ -174,4 +191,3 @@ def anneal_temperature(t, t_start, t_end, period: int) -> Float[Array, ""]:
     """Geometric annealing from `t_start` to `t_end` over `period` steps, restarted every `period` steps."""
     frac = (t % period).astype(jnp.float32) / max(period - 1, 1)
     return t_start * (t_end / t_start) ** frac
-

@@ -1,0 +1,265 @@
+"""probSAT in JAX against the reference C code: flips to solution per SATLIB set, and the flip rate.
+
+```
+python -m analogsim_lab.flips_bench [--sets uf20,uf50,...] [--count N] [--out FILE.json]
+```
+
+**Search quality.** Each replica of `hnn.solve(..., method=hnn.ProbSAT(rule="poly", cb=2.06, eps=0.9),
+stop="all")` is one independent probSAT run (its own random start and random stream), exactly the C code's
+`probSAT --cb 2.06 --eps 0.9 FILE SEED` (`probSAT.c`, A. Balint, version SC13, github.com/adrianopolus/probSAT).
+The C code counts a run's flips as the iterations of its flip loop until no clause is false; a replica here stops
+flipping the moment it is satisfied, so its `Solution.replica_flips` is the same count. The reference figures
+(`C_REFERENCE`) are the median over each set's instances of one C run per instance. This benchmark runs `replicas`
+runs per instance and reports the median of all runs pooled (the same population median, the mixture over
+instances and seeds, with less noise), the median of one run per instance (replica 0, the C protocol), and a 95 %
+bootstrap interval of the pooled median that resamples instances (runs of one instance are not independent
+draws of the set). A run that reaches the flip budget is censored: counted as above every solved run, so the
+median is exact while fewer than half of the runs are censored.
+
+One difference from the C code: it walks the false-clause list cyclically (`falseClause[flip % numFalse]`); the JAX
+version picks a uniformly random false clause, as probSAT's paper does (Balint & Schoening, SAT 2012).
+
+**Flip rate.** Flips per second aggregated over replicas, of warm `hnn.solve` calls of a fixed number of steps on
+the largest set's first instance, timed with `analogsim.timing.median_time`; only real flips count (a replica that
+solves stops flipping).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+from collections.abc import Callable, Sequence
+
+import jax.random as jr
+import numpy as np
+
+from analogsim.io import write_json
+from analogsim.timing import median_time
+from hnn import CNF, ProbSAT, read_dimacs, solve
+
+from .ksat_bench import find_satlib
+
+__all__ = [
+    "C_REFERENCE",
+    "reference_probsat",
+    "flip_counts",
+    "set_row",
+    "flip_rate",
+    "run",
+    "format_table",
+    "main",
+]
+
+C_REFERENCE = {
+    "uf20": 38.5,
+    "uf50": 292.0,
+    "uf75": 845.0,
+    "uf100": 1515.0,
+    "uf150": 3325.0,
+    "uf200": 9686.0,
+    "uf250": 14397.0,
+}
+"""Median flips to solution of the reference probSAT C code (cb = 2.06, eps = 0.9, one run per instance, median
+over the SATLIB set), measured on this kind of machine (issue 14)."""
+
+
+def reference_probsat(flips_per_step: int = 1) -> ProbSAT:
+    """probSAT with the C code's 3-SAT constants stated explicitly (they are also `ProbSAT()`'s defaults for
+    k = 3)."""
+    return ProbSAT(rule="poly", cb=2.06, eps=0.9, flips_per_step=flips_per_step)
+
+
+def flip_counts(cnf: CNF, *, key, replicas: int, max_flips: int, flips_per_step: int = 1) -> np.ndarray:
+    """Flips to solution of `replicas` independent probSAT runs on `cnf` (`inf` for a run censored at
+    `max_flips`)."""
+    method = reference_probsat(flips_per_step)
+    steps = -(-max_flips // flips_per_step)
+    sol = solve(cnf, key=key, method=method, replicas=replicas, max_steps=steps, stop="all")
+    flips = sol.replica_flips.astype(np.float64)
+    return np.where(sol.replica_hit_step >= 1, flips, np.inf)
+
+
+def _bootstrap_median(per_instance: Sequence[np.ndarray], *, rounds: int, seed: int) -> tuple[float, float]:
+    """The 95 % percentile interval of the pooled median, resampling instances with replacement."""
+    rng = np.random.default_rng(seed)
+    k = len(per_instance)
+    meds = [
+        np.median(np.concatenate([per_instance[i] for i in rng.integers(0, k, k)])) for _ in range(rounds)
+    ]
+    lo, hi = np.percentile(meds, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def _finite(v: float) -> float | None:
+    return float(v) if np.isfinite(v) else None
+
+
+def set_row(
+    name: str, instances: Sequence[CNF], *, replicas: int, max_flips: int, seed: int = 0, rounds: int = 1000
+) -> dict:
+    """One row of the table: the JAX probSAT's flips to solution on `instances` beside the C reference for `name`.
+
+    **Arguments:**
+
+    - `name`: the set's name (a key of `C_REFERENCE` for the comparison, e.g. `"uf50"`).
+    - `instances`: its formulas.
+    - `replicas`: independent runs per instance.
+    - `max_flips`: the flip budget of each run.
+    - `seed`: instance `i` runs with key `jr.key(seed + i)`; also seeds the bootstrap.
+    - `rounds`: bootstrap resamples.
+
+    **Returns:**
+
+    A dict with `set`, `instances`, `runs`, `censored` (runs that hit the budget), `median_flips` (pooled),
+    `ci95` (`[lo, hi]`), `median_one_run` (replica 0 of each instance), `c_reference`, `ratio` (pooled median /
+    reference) and `within_ci` (whether the reference lies in the interval); None where undefined.
+    """
+    per_instance = [
+        flip_counts(cnf, key=jr.key(seed + i), replicas=replicas, max_flips=max_flips)
+        for i, cnf in enumerate(instances)
+    ]
+    pooled = np.concatenate(per_instance)
+    med = float(np.median(pooled))
+    lo, hi = _bootstrap_median(per_instance, rounds=rounds, seed=seed)
+    ref = C_REFERENCE.get(name)
+    return {
+        "set": name,
+        "instances": len(instances),
+        "runs": int(pooled.size),
+        "censored": int(np.sum(~np.isfinite(pooled))),
+        "median_flips": _finite(med),
+        "ci95": [_finite(lo), _finite(hi)],
+        "median_one_run": _finite(float(np.median([f[0] for f in per_instance]))),
+        "c_reference": ref,
+        "ratio": _finite(med / ref) if ref else None,
+        "within_ci": bool(lo <= ref <= hi) if ref else None,
+    }
+
+
+def flip_rate(
+    cnf: CNF, replicas: int, *, steps: int = 2000, flips_per_step: int = 1, repeats: int = 3
+) -> dict:
+    """Flips per second aggregated over `replicas` (warm `hnn.solve` calls of `steps` steps, median wall time).
+
+    **Returns:**
+
+    A dict with `replicas`, `flips_per_step`, `flips` (per call) and `flips_per_s`.
+    """
+    method = reference_probsat(flips_per_step)
+    key = jr.key(12345)
+    sol = solve(cnf, key=key, method=method, replicas=replicas, max_steps=steps, stop="all")
+    seconds = median_time(
+        lambda: solve(cnf, key=key, method=method, replicas=replicas, max_steps=steps, stop="all"),
+        repeats=repeats,
+        warmup=1,
+    )
+    return {
+        "replicas": replicas,
+        "flips_per_step": flips_per_step,
+        "flips": sol.flips,
+        "flips_per_s": sol.flips / seconds,
+    }
+
+
+def run(
+    sets: Sequence[str] = tuple(C_REFERENCE),
+    *,
+    count: int = 20,
+    replicas: int = 16,
+    budget_factor: float = 20.0,
+    rate_replicas: Sequence[int] = (32, 256, 1024),
+    root: pathlib.Path | None = None,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """The whole benchmark: a `set_row` per set (the first `count` instances in file-name order, a flip budget of
+    `budget_factor` times the C reference median, at least 1000) and a `flip_rate` per replica count on the last
+    set's first instance.
+
+    **Returns:**
+
+    `{"sets": [rows], "flip_rates": [rates], "rate_instance": name}`.
+    """
+    root = root or find_satlib()
+    if root is None:
+        raise FileNotFoundError(
+            "SATLIB instances not found: set HNN_SATLIB to the directory holding uf20, uf50..."
+        )
+    say = progress or (lambda s: None)
+    rows, last = [], None
+    for name in sets:
+        files = sorted((pathlib.Path(root) / name).glob("*.cnf"))[:count]
+        if not files:
+            raise FileNotFoundError(f"no .cnf files for set {name!r} under {root}.")
+        instances = [read_dimacs(f) for f in files]
+        budget = max(1000, int(budget_factor * C_REFERENCE.get(name, 5000.0)))
+        rows.append(set_row(name, instances, replicas=replicas, max_flips=budget, seed=seed))
+        say(format_table(rows[-1:], header=False))
+        last = (files[0].name, instances[0])
+    rates = []
+    for r in rate_replicas:
+        rates.append(flip_rate(last[1], r))
+        say(f"flips/s with {r} replicas on {last[0]}: {rates[-1]['flips_per_s']:.3g}")
+    return {"sets": rows, "flip_rates": rates, "rate_instance": last[0]}
+
+
+def format_table(rows: Sequence[dict], *, header: bool = True) -> str:
+    """The rows as a fixed-width text table."""
+
+    def num(v, fmt="{:,.0f}"):
+        return "-" if v is None else fmt.format(v)
+
+    lines = []
+    if header:
+        lines.append(
+            f"{'set':<7}{'runs':>6}{'cens':>6}{'median':>10}{'95% CI':>20}{'1 run/inst':>12}{'C ref':>9}{'ratio':>7}"
+        )
+    for r in rows:
+        ci = f"[{num(r['ci95'][0])}, {num(r['ci95'][1])}]"
+        lines.append(
+            f"{r['set']:<7}{r['runs']:>6}{r['censored']:>6}{num(r['median_flips'], '{:,.1f}'):>10}{ci:>20}"
+            f"{num(r['median_one_run'], '{:,.1f}'):>12}{num(r['c_reference'], '{:,.1f}'):>9}"
+            f"{num(r['ratio'], '{:.2f}'):>7}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line (see the module docstring); prints the table and the flip rates, optionally writes JSON."""
+    p = argparse.ArgumentParser(
+        description="probSAT in JAX against the reference C code's flips to solution."
+    )
+    p.add_argument("--sets", default=",".join(C_REFERENCE), help="comma-separated SATLIB sets (default: all)")
+    p.add_argument("--count", type=int, default=20, help="instances per set (first in file-name order)")
+    p.add_argument("--replicas", type=int, default=16, help="independent runs per instance")
+    p.add_argument("--rates", default="32,256,1024", help="replica counts of the flip-rate measurement")
+    p.add_argument(
+        "--root", type=pathlib.Path, default=None, help="SATLIB directory (default: $HNN_SATLIB, ...)"
+    )
+    p.add_argument("--out", type=pathlib.Path, default=None, help="write the results as JSON here")
+    args = p.parse_args(argv)
+    sets = [s for s in args.sets.split(",") if s]
+    rates = [int(r) for r in args.rates.split(",") if r]
+    if args.count < 1 or args.replicas < 1 or any(r < 1 for r in rates) or not sets:
+        p.error("--count, --replicas and --rates must be positive and --sets non-empty")
+    print(format_table([], header=True), flush=True)
+    try:
+        result = run(
+            sets,
+            count=args.count,
+            replicas=args.replicas,
+            rate_replicas=rates,
+            root=args.root,
+            progress=lambda s: print(s, flush=True),
+        )
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.out is not None:
+        write_json(args.out, result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+import json
+import pathlib
+
+import jax.random as jr
+import numpy as np
+import pytest
+
+import hnn
+from analogsim_lab import flips_bench
+
+SHIPPED = (
+    pathlib.Path(__file__).resolve().parents[1] / "data" / "satlib"
+)  # uf20 and uf50 files in the repository
+
+
+def test_flip_counts_are_each_runs_own_flips():
+    cnf = hnn.read_dimacs(SHIPPED / "uf20" / "uf20-01.cnf")
+    flips = flips_bench.flip_counts(cnf, key=jr.key(0), replicas=8, max_flips=5000)
+    assert flips.shape == (8,) and np.all(np.isfinite(flips)) and np.all(flips >= 0)
+    sol = hnn.solve(
+        cnf, key=jr.key(0), method=flips_bench.reference_probsat(), replicas=8, max_steps=5000, stop="all"
+    )
+    # one flip per step while unsolved: a run's flips are its first-hit step
+    np.testing.assert_array_equal(flips, sol.replica_flips)
+    np.testing.assert_array_equal(flips, sol.replica_hit_step)
+    censored = flips_bench.flip_counts(cnf, key=jr.key(0), replicas=8, max_flips=1)
+    assert np.sum(np.isinf(censored)) >= 1
+
+
+def test_set_row_against_reference():
+    inst = [hnn.read_dimacs(f) for f in sorted((SHIPPED / "uf20").glob("*.cnf"))[:3]]
+    row = flips_bench.set_row("uf20", inst, replicas=8, max_flips=5000, rounds=200)
+    assert row["instances"] == 3 and row["runs"] == 24 and row["censored"] == 0
+    lo, hi = row["ci95"]
+    assert lo <= row["median_flips"] <= hi
+    assert row["c_reference"] == 38.5 and row["ratio"] == pytest.approx(row["median_flips"] / 38.5)
+    assert row["within_ci"] == (lo <= 38.5 <= hi)
+    assert flips_bench.set_row("mine", inst[:1], replicas=4, max_flips=5000, rounds=10)["ratio"] is None
+
+
+def test_cli_writes_json(tmp_path, capsys):
+    out = tmp_path / "flips.json"
+    rc = flips_bench.main(
+        [
+            "--root",
+            str(SHIPPED),
+            "--sets",
+            "uf20",
+            "--count",
+            "2",
+            "--replicas",
+            "4",
+            "--rates",
+            "4",
+            "--out",
+            str(out),
+        ]
+    )
+    assert rc == 0
+    data = json.loads(out.read_text())
+    assert [r["set"] for r in data["sets"]] == ["uf20"] and data["sets"][0]["instances"] == 2
+    assert data["flip_rates"][0]["replicas"] == 4 and data["flip_rates"][0]["flips_per_s"] > 0
+    assert "uf20" in capsys.readouterr().out
+    assert flips_bench.main(["--root", str(tmp_path), "--sets", "uf20"]) == 2  # no such set there
+    with pytest.raises(SystemExit):
+        flips_bench.main(["--count", "0"])
