@@ -330,7 +330,7 @@ def _solution(cnf: CNF, m: AbstractMethod, problem, carry: _Carry, replicas: int
 def _trivial_solution(cnf: CNF, m: AbstractMethod, replicas: int) -> Solution | None:
     """The `Solution` of a formula decided without search, or None: without clauses every assignment satisfies
     it (every replica at step 0); with an empty clause none does (an empty clause is always false)."""
-    if cnf.n_clauses and not bool(np.any(np.asarray(cnf.sizes) == 0)):
+    if cnf.n_clauses and np.all(np.count_nonzero(np.asarray(cnf.clauses), axis=1)):  # numpy: nothing to compile
         return None
     satisfied = cnf.n_clauses == 0
     zeros = np.zeros((replicas,), np.int32)

@@ -6,7 +6,7 @@ import pytest
 
 import hnn
 
-STOCHASTIC = ["probsat", "walksat", "hopfield", "qubo"]
+STOCHASTIC = ["probsat", "walksat", "hopfield", "qubo", "qubo_sa"]
 UNSAT_3 = hnn.CNF.from_clauses(
     [[a * 1, b * 2, c * 3] for a in (1, -1) for b in (1, -1) for c in (1, -1)], n_vars=3
 )  # all 8 sign patterns: unsatisfiable
@@ -29,7 +29,7 @@ def test_solves_verifies_is_deterministic_and_compiles_once(method, cnf_data, co
     assert again.steps == sol.steps
     np.testing.assert_array_equal(again.assignment, sol.assignment)
     np.testing.assert_array_equal(again.replica_hit_step, sol.replica_hit_step)
-    if method != "qubo":  # QUBO neighbour lists depend on the instance; clause occurrence lists are bucketed
+    if method not in ("qubo", "qubo_sa"):  # QUBO neighbour lists depend on the instance; clause lists are bucketed
         with count_compiles() as compiles:
             assert hnn.solve(other, key=other_key, **kwargs).satisfied
         assert compiles.count == 0
@@ -162,3 +162,12 @@ def test_probsat_rule_by_k():
     assert hnn.ProbSAT().resolved(3) == ("poly", 2.06)
     assert hnn.ProbSAT().resolved(4) == ("exp", 2.85)  # probSAT.c (SC13) setupParameters; the paper: 3.0
     assert hnn.ProbSAT().resolved(5) == ("exp", 3.7)
+
+
+@pytest.mark.parametrize("bad", [0, 7.0, "seed"])
+def test_non_key_gets_the_message_that_says_how_to_make_one(bad):
+    cnf = hnn.CNF.from_clauses([[1, 2], [-1, 2]], n_vars=2)
+    for call in (lambda: hnn.solve(cnf, key=bad), lambda: hnn.random_ksat(bad, 5, 10, 3),
+                 lambda: hnn.planted_ksat(bad, 5, 10, 3)):
+        with pytest.raises(ValueError, match=r"jax\.random\.key\(seed\)"):
+            call()
