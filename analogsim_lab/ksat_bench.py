@@ -107,14 +107,15 @@ def _finite(v):
     return float(v) if np.isfinite(v) else None
 
 
-def instance_tts99(method, cnf, *, replicas: int, budget: int, key) -> tuple[float, object]:
+def instance_tts99(method, cnf, *, replicas: int, budget: int, key, devices=None) -> tuple[float, object]:
     """`(TTS99 in steps, the hnn.Solution)` of one instance: `replicas` independent runs of `budget` steps
-    (`hnn.solve(..., stop="all")`), TTS99 from their first-hit steps (`hnn.tts99`; `inf` when none hit)."""
-    sol = solve(cnf, key=key, method=method, replicas=replicas, max_steps=budget, stop="all")
+    (`hnn.solve(..., stop="all")`, replicas over `devices` as `hnn.solve` spreads them), TTS99 from their first-hit
+    steps (`hnn.tts99`; `inf` when none hit)."""
+    sol = solve(cnf, key=key, method=method, replicas=replicas, max_steps=budget, stop="all", devices=devices)
     return tts99(sol.replica_hit_step), sol
 
 
-def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
+def bench(method, instances, replicas: int, budget: int, seed: int = 0, *, devices=None) -> dict:
     """One benchmark row for `method` over `instances`.
 
     **Arguments:**
@@ -124,6 +125,8 @@ def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
     - `replicas`: independent replicas per instance (the TTS99 sample).
     - `budget`: the step budget of each run.
     - `seed`: instance `i` runs with key `jr.key(seed + i)`.
+    - `devices`: the devices the replicas are spread over (`hnn.solve`'s argument; `jax.devices()` after
+      `analogsim.distributed.initialize` spans every process). Steps-based figures do not depend on it.
 
     **Returns:**
 
@@ -143,8 +146,8 @@ def bench(method, instances, replicas: int, budget: int, seed: int = 0) -> dict:
             ets.append(tts_s[-1] * CPU_POWER_W)
             continue
         if i == 0:  # warm-up: compile outside the timed runs
-            solve(cnf, key=jr.key(10**6), method=method, replicas=replicas, max_steps=2, stop="all")
-        t, sol = instance_tts99(method, cnf, replicas=replicas, budget=budget, key=jr.key(seed + i))
+            solve(cnf, key=jr.key(10**6), method=method, replicas=replicas, max_steps=2, stop="all", devices=devices)
+        t, sol = instance_tts99(method, cnf, replicas=replicas, budget=budget, key=jr.key(seed + i), devices=devices)
         solved += sol.satisfied
         tts_steps.append(t)
         # CPU seconds of one replica's TTS99 steps: the batched run's time per step, shared among its replicas.

@@ -32,6 +32,7 @@ import analogsim.nn as ann
 import ebm
 import hnn
 from analogsim.timing import median_times
+from analogsim_lab import ksat_bench
 
 
 class MLP(eqx.Module):
@@ -154,7 +155,15 @@ def check_tiles(multi: bool, out_dir: Path) -> dict:
     return {"tiles_y": dist.gather(dist.tile_parallel_mvm(xb, x, key=jr.key(16), mesh=mesh))}
 
 
-CHECKS = (check_train, check_drift, check_solve, check_ebm, check_tiles)
+def check_ksat_bench(multi: bool, out_dir: Path) -> dict:
+    """A k-SAT benchmark row (TTS99 per instance from 8 replicas each) with the replicas over every process."""
+    cnfs = [hnn.random_ksat(jr.key(20 + i), 20, 85, 3, planted=True) for i in range(2)]
+    row = ksat_bench.bench("probsat", cnfs, replicas=8, budget=20_000, devices=jax.devices() if multi else None)
+    tts = [np.nan if v is None else v for v in row["instance_tts99_steps"]]
+    return {"ksat_tts99": np.asarray(tts, np.float64), "ksat_solved": np.asarray(row["solved"])}
+
+
+CHECKS = (check_train, check_drift, check_solve, check_ebm, check_tiles, check_ksat_bench)
 
 
 def timings(multi: bool) -> dict:
