@@ -52,7 +52,7 @@ from ._tile_parallel import (
     shard_crossbar as shard_crossbar,
     tile_parallel_mvm as tile_parallel_mvm,
 )
-from .nn import AnalogLinear
+from .nn._linear import AnalogLinear  # the module, not the package: analogsim.nn imports this one
 
 __all__ = [
     "initialize",
