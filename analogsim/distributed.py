@@ -47,6 +47,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from ._tile_parallel import (
     TileParallel as TileParallel,
+    _put,
     device_bytes as device_bytes,
     program_sharded as program_sharded,
     shard_crossbar as shard_crossbar,
@@ -256,7 +257,7 @@ def shard_model(model, mesh: Mesh, axis: str = "model"):
             key=None,
             use_bias=layer.bias is not None,
             hwa=layer.hwa,
-            weight=jax.device_put(layer.weight, split_inputs),
+            weight=_put(layer.weight, split_inputs),
             bias=layer.bias,
             crossbar=None if layer.crossbar is None else tp.place(layer.crossbar),
             inference=layer.inference,
@@ -272,7 +273,7 @@ def shard_model(model, mesh: Mesh, axis: str = "model"):
     def on_mesh(x):
         if isinstance(x, jax.Array) and isinstance(x.sharding, NamedSharding) and x.sharding.mesh == mesh:
             return x
-        return jax.device_put(x, replicated)
+        return _put(x, replicated)
 
     arrays, rest = eqx.partition(model, eqx.is_array)
     return eqx.combine(jax.tree.map(on_mesh, arrays), rest)
