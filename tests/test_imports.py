@@ -7,16 +7,7 @@ import sys
 
 import pytest
 
-MODULES = [
-    "analogsim.nn",
-    "analogsim.distributed",
-    "analogsim.roadmap",
-    "analogsim.insitu",
-    "analogsim.checkpoint",
-    "hnn",
-    "ebm",
-    "analogsim_lab.cli",
-]
+MODULES = ["analogsim.nn", "analogsim.distributed", "analogsim.insitu", "hnn", "analogsim_lab.cli"]
 
 
 @pytest.mark.parametrize("module", MODULES)
