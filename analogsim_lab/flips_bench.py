@@ -39,6 +39,7 @@ from analogsim.timing import median_time
 from hnn import CNF, ProbSAT, read_dimacs, solve
 
 from .ksat_bench import find_satlib
+from .ksat_stats import bootstrap_pooled_median_ci
 
 __all__ = [
     "C_REFERENCE",
@@ -80,17 +81,6 @@ def flip_counts(cnf: CNF, *, key, replicas: int, max_flips: int, flips_per_step:
     return np.where(sol.replica_hit_step >= 1, flips, np.inf)
 
 
-def _bootstrap_median(per_instance: Sequence[np.ndarray], *, rounds: int, seed: int) -> tuple[float, float]:
-    """The 95 % percentile interval of the pooled median, resampling instances with replacement."""
-    rng = np.random.default_rng(seed)
-    k = len(per_instance)
-    meds = [
-        np.median(np.concatenate([per_instance[i] for i in rng.integers(0, k, k)])) for _ in range(rounds)
-    ]
-    lo, hi = np.percentile(meds, [2.5, 97.5])
-    return float(lo), float(hi)
-
-
 def _finite(v: float) -> float | None:
     return float(v) if np.isfinite(v) else None
 
@@ -120,8 +110,7 @@ def set_row(
         for i, cnf in enumerate(instances)
     ]
     pooled = np.concatenate(per_instance)
-    med = float(np.median(pooled))
-    lo, hi = _bootstrap_median(per_instance, rounds=rounds, seed=seed)
+    med, lo, hi = bootstrap_pooled_median_ci(per_instance, n_boot=rounds, seed=seed)
     ref = C_REFERENCE.get(name)
     return {
         "set": name,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["median", "bootstrap_median_ci", "bootstrap_ratio_ci", "fit_exponent"]
+__all__ = ["median", "bootstrap_median_ci", "bootstrap_pooled_median_ci", "bootstrap_ratio_ci", "fit_exponent"]
 
 
 def median(values, axis=None):
@@ -59,6 +59,33 @@ def bootstrap_median_ci(
         raise ValueError("`values` is empty: pass one value per instance.")
     idx = np.random.default_rng(seed).integers(0, v.size, (n_boot, v.size))
     return (float(median(v)), *_interval(median(v[idx], axis=1), level))
+
+
+def bootstrap_pooled_median_ci(
+    per_instance, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """The median of several runs per instance, pooled over instances, with a cluster-bootstrap interval: each
+    resample draws instances with replacement and pools all runs of the drawn instances, so the interval covers
+    the variation between instances, not only between runs (runs of one instance are not independent draws from
+    the set).
+
+    **Arguments:**
+
+    - `per_instance`: one sequence of values (e.g. flips to solution of each run; `inf` for a censored run) per
+      instance.
+    - `level`, `n_boot`, `seed`: as `bootstrap_median_ci`.
+
+    **Returns:**
+
+    `(median, low, high)`, the median over all pooled runs and its interval.
+    """
+    _check(level, n_boot)
+    runs = [np.asarray(v, np.float64).reshape(-1) for v in per_instance]
+    if not runs or any(r.size == 0 for r in runs):
+        raise ValueError("`per_instance` must hold at least one instance, each with at least one value.")
+    idx = np.random.default_rng(seed).integers(0, len(runs), (n_boot, len(runs)))
+    meds = np.array([median(np.concatenate([runs[i] for i in row])) for row in idx])
+    return (float(median(np.concatenate(runs))), *_interval(meds, level))
 
 
 def bootstrap_ratio_ci(

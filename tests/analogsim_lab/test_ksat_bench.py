@@ -80,6 +80,19 @@ def test_bootstrap_intervals():
         ksat_stats.bootstrap_median_ci([1.0], level=1.5)
 
 
+def test_pooled_bootstrap_resamples_instances_not_runs():
+    # Two instances, identical runs within each: resampling runs alone would give a zero-width interval around the
+    # pooled median; resampling instances gives the spread between the instances' medians.
+    easy, hard = [1.0] * 9, [100.0] * 9
+    med, lo, hi = ksat_stats.bootstrap_pooled_median_ci([easy, hard], n_boot=400)
+    assert med == 100.0  # the higher middle value of 18 pooled runs
+    assert (lo, hi) == (1.0, 100.0)
+    med, lo, hi = ksat_stats.bootstrap_pooled_median_ci([[5.0, 5.0], [5.0]], n_boot=20)
+    assert med == lo == hi == 5.0
+    with pytest.raises(ValueError, match="at least one value"):
+        ksat_stats.bootstrap_pooled_median_ci([[1.0], []])
+
+
 def test_scaling_section_parts(tmp_path):
     rng = np.random.default_rng(0)
     rows = []
