@@ -6,13 +6,41 @@ from typing import ClassVar, NamedTuple
 
 import equinox as eqx
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Int
 
 from .._cnf import CNF
 from .._network import HighOrderNetwork
 from .base import AbstractParallelHopfield, StepInfo, seed_lanes
 
-__all__ = ["HighOrderHopfield"]
+__all__ = ["HighOrderHopfield", "TUNED_SCHEDULES", "hopfield_schedule"]
+
+TUNED_SCHEDULES: dict[int, dict] = {
+    50: {"q": 0.4, "t_start": 1.5, "t_end": 0.15, "anneal_steps": 2000},
+    150: {"q": 0.4, "t_start": 1.5, "t_end": 0.15, "anneal_steps": 2000},
+}
+"""The focused network's tuned schedule per formula size `N` (variables): the update probability `q`, the
+temperature range `t_start -> t_end` and the annealing period `anneal_steps`. `hopfield_schedule` reads it; see
+`HighOrderHopfield` for the tuning runs behind each entry."""
+
+
+def hopfield_schedule(n_vars: int) -> dict:
+    """The tuned schedule of the focused `HighOrderHopfield` for formulas of `n_vars` variables.
+
+    **Arguments:**
+
+    - `n_vars`: the number of variables of the formula, a positive int.
+
+    **Returns:**
+
+    A dict with `q`, `t_start`, `t_end` and `anneal_steps`: the entry of `TUNED_SCHEDULES` for the largest tuned
+    size not above `n_vars` (the smallest tuned size below it).
+    """
+    if isinstance(n_vars, bool) or not isinstance(n_vars, (int, np.integer)) or n_vars < 1:
+        raise ValueError(f"`n_vars` (variables of the formula) must be a positive int, got {n_vars!r}.")
+    sizes = sorted(TUNED_SCHEDULES)
+    size = max((s for s in sizes if s <= n_vars), default=sizes[0])
+    return dict(TUNED_SCHEDULES[size])
 
 
 class HopfieldState(NamedTuple):
@@ -59,6 +87,12 @@ class HighOrderHopfield(AbstractParallelHopfield):
     focused: bool = eqx.field(default=False, static=True)
     name: ClassVar[str] = "hopfield"
     replica_axis: ClassVar[int] = -1
+
+    @classmethod
+    def tuned(cls, n_vars: int, **overrides) -> HighOrderHopfield:
+        """The focused network with the tuned schedule for `n_vars` variables (`hopfield_schedule`); keyword
+        `overrides` replace any of its fields."""
+        return cls(**{"focused": True, **hopfield_schedule(n_vars), **overrides})
 
     def prepare(self, cnf: CNF) -> HighOrderNetwork:
         return HighOrderNetwork.from_cnf(cnf)
