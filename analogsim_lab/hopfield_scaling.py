@@ -1,0 +1,394 @@
+"""Scaling of the tuned high-order Hopfield network with N on SATLIB uniform random 3-SAT, side by side with probSAT.
+
+For each set (`uf50` ... `uf250`) and each method it runs `replicas` independent runs per instance
+(`analogsim_lab.ksat_bench.instance_tts99`: `hnn.solve(..., stop="all")`, TTS99 from the first-hit steps), and
+reports the percentage solved within the step budget, median and 90th-percentile TTS99 over instances with 95 %
+bootstrap intervals (`analogsim_lab.ksat_stats`), and per method the fitted scaling exponent with its interval.
+
+The methods and what one of their steps is:
+
+- `hopfield`: `hnn.HighOrderHopfield.tuned(N)` (focused parallel updates, the per-size schedule of
+  `hnn.hopfield_schedule`). A step is one parallel sweep: every neuron of a replica reads its local field and the
+  eligible ones (variables of unsatisfied clauses) update at once, so one sweep can flip several variables. Its
+  TTS99 is also reported in variables flipped (`replica_flips` up to the hit) and in neuron updates (sweeps x N).
+- `probsat`: `hnn.ProbSAT()` (cb = 2.06, eps = 0.9, one flip per step). A step is one flip.
+
+The fit is that of the report's k-SAT scaling section: `log10 median TTS99 = a + b N` (log-linear, exponential
+scaling; `ksat_stats.fit_exponent(against="n")`). The comparison at the largest size gives the exponent ratio
+`b_hopfield / b_probsat` (both in steps of their own kind) and the paired bootstrap ratio of median TTS99s.
+
+"Within the timeout": for every instance of the sets named by `--timeout-sets` it also runs
+`hnn.solve(cnf, method=hopfield, replicas=32, timeout_s=60, stop="any")`, as `python -m hnn FILE --timeout 60`
+does, and records whether it solved and how long it took.
+
+Run it (resumable: a set already in `--out` with the same settings is not run again):
+
+```
+python -m analogsim_lab.hopfield_scaling --root /work/shared/data/satlib --sets uf50,uf100,uf150,uf200,uf250 \\
+    --count 10 --replicas 16 --out hopfield_scaling.json
+```
+
+`--tune` instead runs the tuning grid `TUNING_GRID` on the last `--count` files of each set (files the evaluation,
+which takes the first files, does not use) and writes each setting's median TTS99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+import time
+from collections.abc import Callable
+
+import jax.random as jr
+import numpy as np
+
+import hnn
+from analogsim.io import write_json
+
+from . import ksat_bench
+from .ksat_stats import bootstrap_median_ci, bootstrap_ratio_ci, fit_exponent
+
+__all__ = [
+    "TUNING_GRID",
+    "METHODS",
+    "make_method",
+    "set_files",
+    "tts_runs",
+    "timeout_check",
+    "summarize",
+    "run_set",
+    "scaling",
+    "tune",
+    "run",
+    "format_table",
+    "main",
+]
+
+TUNING_GRID = tuple(
+    {"q": q, "t_start": t0, "t_end": t1, "anneal_steps": a}
+    for q in (0.2, 0.4, 0.7)
+    for t0, t1 in ((1.0, 0.1), (1.5, 0.15), (2.5, 0.25))
+    for a in (2000, 10_000)
+)
+"""The tuning grid of the focused network (18 settings): update probability, temperature range, period."""
+
+METHODS = ("hopfield", "probsat")
+"""The methods compared: the tuned focused high-order network and probSAT (one flip per step)."""
+
+BUDGETS = {"hopfield": 200_000, "probsat": 1_000_000}
+"""Default step budget of each run: parallel sweeps (hopfield) and flips (probSAT)."""
+
+
+def make_method(name: str, n_vars: int) -> hnn.AbstractMethod:
+    """The method `name` (in `METHODS`) configured for formulas of `n_vars` variables."""
+    if name == "hopfield":
+        return hnn.HighOrderHopfield.tuned(n_vars)
+    if name == "probsat":
+        return hnn.ProbSAT()
+    raise ValueError(f"`name` must be one of {METHODS}, got {name!r}.")
+
+
+def set_files(root: pathlib.Path, name: str, count: int, *, last: bool = False) -> list[pathlib.Path]:
+    """The first (or, with `last`, the last) `count` CNF files of the set directory `root / name`, in file-name
+    order; raises `ValueError` when the set has fewer files."""
+    files = sorted((pathlib.Path(root) / name).glob("*.cnf"))
+    if count < 1 or len(files) < count:
+        raise ValueError(f"set {name!r} under {root} has {len(files)} CNF files; asked for {count} (>= 1).")
+    return files[len(files) - count :] if last else files[:count]
+
+
+def tts_runs(method, instances, *, replicas: int, budget: int, seed: int = 0) -> dict:
+    """Per instance: TTS99 in steps and in variables flipped (`inf` when no replica solved it), the fraction of
+    replicas that solved it, and the sweeps or flips per second of the batched run. Instance `i` runs with key
+    `jr.key(seed + i)`."""
+    steps, flips, solved, rate = [], [], [], []
+    for i, cnf in enumerate(instances):
+        if i == 0:  # compile outside the timed runs
+            hnn.solve(cnf, key=jr.key(10**6), method=method, replicas=replicas, max_steps=2, stop="all")
+        t, sol = ksat_bench.instance_tts99(
+            method, cnf, replicas=replicas, budget=budget, key=jr.key(seed + i)
+        )
+        hit = sol.replica_hit_step >= 0
+        steps.append(t)
+        flips.append(hnn.tts99(np.where(hit, sol.replica_flips, -1)))
+        solved.append(float(np.mean(hit)))
+        rate.append(sol.steps / max(sol.wall_time_s, 1e-9))
+    return {"tts99_steps": steps, "tts99_flips": flips, "replicas_solved": solved, "steps_per_s": rate}
+
+
+def timeout_check(method, instances, *, timeout_s: float = 60.0, replicas: int = 32, seed: int = 0) -> dict:
+    """`hnn.solve(..., stop="any", timeout_s=timeout_s)` on every instance, as `python -m hnn --timeout` runs it:
+    `{"solved", "instances", "wall_s"}` (`wall_s`: each run's seconds, compilation of the first included)."""
+    walls, solved = [], 0
+    for i, cnf in enumerate(instances):
+        sol = hnn.solve(
+            cnf, key=jr.key(seed + i), method=method, replicas=replicas, max_steps=2**30, timeout_s=timeout_s
+        )
+        solved += sol.satisfied
+        walls.append(sol.wall_time_s)
+    return {"solved": int(solved), "instances": len(instances), "timeout_s": timeout_s, "wall_s": walls}
+
+
+def _finite(v) -> float | None:
+    return float(v) if np.isfinite(v) else None
+
+
+def summarize(values) -> dict:
+    """Percentage solved, median and q90 of per-instance TTS99 values (`inf`: unsolved) with 95 % bootstrap
+    intervals over instances."""
+    v = np.asarray(values, np.float64)
+    med, lo, hi = bootstrap_median_ci(v)
+    q90 = float(np.quantile(v, 0.9, method="higher"))
+    rng = np.random.default_rng(0)
+    boot = np.quantile(v[rng.integers(0, v.size, (2000, v.size))], 0.9, axis=1, method="higher")
+    return {
+        "percent_solved": 100.0 * float(np.mean(np.isfinite(v))),
+        "median": _finite(med),
+        "median_ci": [_finite(lo), _finite(hi)],
+        "q90": _finite(q90),
+        "q90_ci": [
+            _finite(float(np.percentile(boot, 2.5, method="lower"))),
+            _finite(float(np.percentile(boot, 97.5, method="higher"))),
+        ],
+    }
+
+
+def run_set(root, name: str, *, count: int, replicas: int, budgets: dict, timeout: bool, progress) -> dict:
+    """One set: `tts_runs` of every method on the first `count` files, their summaries, and (with `timeout`) the
+    hopfield `timeout_check`."""
+    instances = [hnn.read_dimacs(f) for f in set_files(root, name, count)]
+    n_vars = instances[0].n_vars
+    row: dict = {"set": name, "n_vars": n_vars, "instances": count, "replicas": replicas, "budgets": budgets}
+    for m in METHODS:
+        t0 = time.perf_counter()
+        method = make_method(m, n_vars)
+        runs = tts_runs(method, instances, replicas=replicas, budget=budgets[m])
+        row[m] = {
+            "setting": {k: getattr(method, k) for k in ("q", "t_start", "t_end", "anneal_steps")}
+            if m == "hopfield"
+            else {"cb": 2.06, "eps": 0.9},
+            "instance_tts99_steps": [_finite(v) for v in runs["tts99_steps"]],
+            "instance_tts99_flips": [_finite(v) for v in runs["tts99_flips"]],
+            "replicas_solved": runs["replicas_solved"],
+            "steps_per_s": float(np.median(runs["steps_per_s"])),
+            "tts99_steps": summarize(runs["tts99_steps"]),
+            "tts99_flips": summarize(runs["tts99_flips"]),
+        }
+        progress(f"{name} {m}: {row[m]['tts99_steps']} ({time.perf_counter() - t0:.0f} s)")
+    if timeout:
+        row["timeout"] = timeout_check(make_method("hopfield", n_vars), instances)
+        progress(f"{name} hopfield --timeout 60: solved {row['timeout']['solved']}/{count}")
+    return row
+
+
+def _values(row: dict, method: str, unit: str) -> np.ndarray:
+    return np.array([np.inf if v is None else v for v in row[method][f"instance_tts99_{unit}"]])
+
+
+def scaling(rows: list[dict]) -> dict:
+    """The fitted exponents (`log10 median = a + b N`) per method: hopfield in sweeps, in flips and in neuron
+    updates (sweeps x N), probSAT in flips; and at the largest N the exponent ratio hopfield (sweeps) / probSAT
+    and the paired bootstrap ratio of median TTS99s (hopfield sweeps over probSAT flips)."""
+    rows = sorted(rows, key=lambda r: r["n_vars"])
+    sizes = [r["n_vars"] for r in rows]
+    series = {
+        "hopfield_sweeps": [_values(r, "hopfield", "steps") for r in rows],
+        "hopfield_flips": [_values(r, "hopfield", "flips") for r in rows],
+        "hopfield_updates": [_values(r, "hopfield", "steps") * r["n_vars"] for r in rows],
+        "probsat_flips": [_values(r, "probsat", "steps") for r in rows],
+    }
+    fits = {}
+    for key, values in series.items():
+        f = fit_exponent(sizes, values, against="n")
+        fits[key] = {k: (_finite(v) if isinstance(v, float) else v) for k, v in f.items()}
+    out: dict = {"fit": "log10 median TTS99 = a + b N", "fits": fits}
+    b_h, b_p = fits["hopfield_sweeps"]["slope"], fits["probsat_flips"]["slope"]
+    out["exponent_ratio"] = b_h / b_p if b_h is not None and b_p else None
+    last = rows[-1]
+    ratio, lo, hi = bootstrap_ratio_ci(_values(last, "hopfield", "steps"), _values(last, "probsat", "steps"))
+    out["tts_ratio_at_largest"] = {
+        "n_vars": last["n_vars"],
+        "ratio": _finite(ratio),
+        "ci": [_finite(lo), _finite(hi)],
+    }
+    return out
+
+
+def tune(root, name: str, *, count: int, replicas: int, budget: int, grid=TUNING_GRID, progress=None) -> dict:
+    """Every setting of `grid` (focused network) on the last `count` files of set `name`; the setting with the
+    lowest median TTS99 (ties: more replicas solved) wins. Returns `{"set", "grid": [...], "choice", "runs"}`."""
+    progress = progress or (lambda msg: None)
+    instances = [hnn.read_dimacs(f) for f in set_files(root, name, count, last=True)]
+    rows = []
+    for setting in grid:
+        runs = tts_runs(
+            hnn.HighOrderHopfield(focused=True, **setting), instances, replicas=replicas, budget=budget
+        )
+        med = bootstrap_median_ci(runs["tts99_steps"])[0]
+        rows.append(
+            {
+                "setting": setting,
+                "median_tts99_steps": _finite(med),
+                "instance_tts99_steps": [_finite(v) for v in runs["tts99_steps"]],
+                "replicas_solved": float(np.mean(runs["replicas_solved"])),
+            }
+        )
+        progress(f"tune {name} {setting}: median TTS99 {rows[-1]['median_tts99_steps']}")
+    best = min(rows, key=lambda r: (r["median_tts99_steps"] or np.inf, -r["replicas_solved"]))
+    return {
+        "set": name,
+        "grid": rows,
+        "choice": best["setting"],
+        "runs": len(grid) * count,
+        "replicas": replicas,
+        "budget": budget,
+    }
+
+
+def _load(path) -> dict:
+    p = pathlib.Path(path) if path else None
+    return json.loads(p.read_text()) if p is not None and p.exists() else {}
+
+
+def run(
+    root,
+    sets,
+    *,
+    count: int,
+    replicas: int,
+    budgets=None,
+    timeout_sets=("uf150", "uf250"),
+    out=None,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """`run_set` for every set in `sets`, then `scaling` over them; with `out`, the JSON is written (atomically)
+    after every set, and a set already in `out` with the same `count`, `replicas` and budgets is reused."""
+    progress = progress or (lambda msg: None)
+    budgets = {**BUDGETS, **(budgets or {})}
+    done = {r["set"]: r for r in _load(out).get("rows", [])}
+    rows = []
+    for name in sets:
+        old = done.get(name)
+        if (
+            old
+            and (old["instances"], old["replicas"], old["budgets"]) == (count, replicas, budgets)
+            and ("timeout" in old or name not in timeout_sets)
+        ):
+            progress(f"{name}: reused from {out}")
+            rows.append(old)
+        else:
+            rows.append(
+                run_set(
+                    root,
+                    name,
+                    count=count,
+                    replicas=replicas,
+                    budgets=budgets,
+                    timeout=name in timeout_sets,
+                    progress=progress,
+                )
+            )
+        result = {"rows": rows, "scaling": scaling(rows) if len(rows) > 1 else None}
+        if out:
+            write_json(out, result)
+    return result
+
+
+def format_table(result: dict) -> str:
+    """The result as a Markdown table, one line per (set, method), and the scaling summary."""
+    lines = [
+        "| set | method | solved % | median TTS99 [95 % CI] | q90 TTS99 [95 % CI] | unit |",
+        "|---|---|---|---|---|---|",
+    ]
+    fmt = lambda v: "inf" if v is None else f"{v:,.0f}"  # noqa: E731
+    for r in result["rows"]:
+        for m, unit_key, unit in (
+            ("hopfield", "tts99_steps", "sweeps"),
+            ("hopfield", "tts99_flips", "flips"),
+            ("probsat", "tts99_steps", "flips"),
+        ):
+            s = r[m][unit_key]
+            lines.append(
+                f"| {r['set']} | {m} | {s['percent_solved']:.0f} | {fmt(s['median'])} "
+                f"[{fmt(s['median_ci'][0])}, {fmt(s['median_ci'][1])}] | {fmt(s['q90'])} "
+                f"[{fmt(s['q90_ci'][0])}, {fmt(s['q90_ci'][1])}] | {unit} |"
+            )
+    sc = result.get("scaling")
+    if sc:
+        lines.append("")
+        for k, f in sc["fits"].items():
+            lines.append(f"- {k}: b = {f['slope']} [{f['low']}, {f['high']}] decades per variable")
+        lines.append(f"- exponent ratio hopfield (sweeps) / probSAT (flips): {sc['exponent_ratio']}")
+        lines.append(
+            f"- TTS ratio at N = {sc['tts_ratio_at_largest']['n_vars']}: {sc['tts_ratio_at_largest']}"
+        )
+    for r in result["rows"]:
+        if "timeout" in r:
+            t = r["timeout"]
+            lines.append(
+                f"- {r['set']}: hopfield solved {t['solved']}/{t['instances']} within {t['timeout_s']:.0f} s "
+                f"(slowest {max(t['wall_s']):.1f} s)"
+            )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    """`python -m analogsim_lab.hopfield_scaling [--root DIR] [--sets uf50,...] [--count K] [--replicas R]
+    [--out FILE.json] [--tune]`."""
+    p = argparse.ArgumentParser(
+        prog="python -m analogsim_lab.hopfield_scaling", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("--root", type=pathlib.Path, default=None, help="SATLIB directory (default: $HNN_SATLIB)")
+    p.add_argument("--sets", default="uf50,uf100,uf150,uf200,uf250")
+    p.add_argument("--count", type=int, default=10, help="instances per set")
+    p.add_argument("--replicas", type=int, default=16)
+    p.add_argument("--hopfield-budget", type=int, default=BUDGETS["hopfield"], help="sweeps per run")
+    p.add_argument("--probsat-budget", type=int, default=BUDGETS["probsat"], help="flips per run")
+    p.add_argument("--timeout-sets", default="uf150,uf250", help="sets checked with --timeout 60 runs")
+    p.add_argument("--out", type=pathlib.Path, default=None)
+    p.add_argument(
+        "--tune", action="store_true", help="run the tuning grid on the last --count files instead"
+    )
+    args = p.parse_args(argv)
+    root = args.root or ksat_bench.find_satlib()
+    if root is None:
+        p.error("no SATLIB directory: pass --root or set HNN_SATLIB")
+    sets = [s for s in args.sets.split(",") if s]
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    if args.tune:
+        result = {
+            "tuning": [
+                tune(
+                    root,
+                    s,
+                    count=args.count,
+                    replicas=args.replicas,
+                    budget=args.hopfield_budget,
+                    progress=log,
+                )
+                for s in sets
+            ]
+        }
+        if args.out:
+            write_json(args.out, result)
+        print(json.dumps([t["choice"] for t in result["tuning"]]))
+        return 0
+    budgets = {"hopfield": args.hopfield_budget, "probsat": args.probsat_budget}
+    result = run(
+        root,
+        sets,
+        count=args.count,
+        replicas=args.replicas,
+        budgets=budgets,
+        timeout_sets=tuple(s for s in args.timeout_sets.split(",") if s),
+        out=args.out,
+        progress=log,
+    )
+    print(format_table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
