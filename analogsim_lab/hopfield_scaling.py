@@ -52,6 +52,8 @@ from .ksat_stats import bootstrap_median_ci, bootstrap_ratio_ci, fit_exponent
 
 __all__ = [
     "TUNING_GRID",
+    "REFINE_GRID",
+    "GRIDS",
     "METHODS",
     "make_method",
     "set_files",
@@ -72,7 +74,18 @@ TUNING_GRID = tuple(
     for t0, t1 in ((1.0, 0.1), (1.5, 0.15), (2.5, 0.25))
     for a in (2000, 10_000)
 )
-"""The tuning grid of the focused network (18 settings): update probability, temperature range, period."""
+"""The first tuning grid of the focused network (18 settings): update probability, temperature range, period."""
+
+REFINE_GRID = tuple(
+    {"q": q, "t_start": t0, "t_end": t1, "anneal_steps": a}
+    for q in (0.85, 1.0)
+    for t0, t1 in ((0.5, 0.05), (0.7, 0.07), (1.0, 0.1))
+    for a in (2000, 10_000)
+)
+"""The second tuning grid (12 settings), towards the corner the first grid's best settings point at (on uf150:
+higher `q`, lower temperatures)."""
+
+GRIDS = {"coarse": TUNING_GRID, "refine": REFINE_GRID}
 
 METHODS = ("hopfield", "probsat")
 """The methods compared: the tuned focused high-order network and probSAT (one flip per step)."""
@@ -351,6 +364,7 @@ def main(argv=None) -> int:
     p.add_argument(
         "--tune", action="store_true", help="run the tuning grid on the last --count files instead"
     )
+    p.add_argument("--grid", choices=sorted(GRIDS), default="coarse", help="the grid that --tune runs")
     args = p.parse_args(argv)
     root = args.root or ksat_bench.find_satlib()
     if root is None:
@@ -366,6 +380,7 @@ def main(argv=None) -> int:
                     count=args.count,
                     replicas=args.replicas,
                     budget=args.hopfield_budget,
+                    grid=GRIDS[args.grid],
                     progress=log,
                 )
                 for s in sets

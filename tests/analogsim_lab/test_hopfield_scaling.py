@@ -78,3 +78,15 @@ def test_timeout_check_on_shipped_instance():
     cnf = hnn.read_dimacs(SHIPPED / "uf20" / "uf20-01.cnf")
     res = hs.timeout_check(hs.make_method("hopfield", cnf.n_vars), [cnf], timeout_s=30.0, replicas=4)
     assert res["solved"] == 1 and res["instances"] == 1 and len(res["wall_s"]) == 1
+
+
+def test_tune_command_picks_from_the_named_grid(monkeypatch, tmp_path, capsys):
+    grids = {"coarse": hs.TUNING_GRID[:1], "refine": hs.REFINE_GRID[:2]}
+    monkeypatch.setattr(hs, "GRIDS", grids)
+    out = tmp_path / "t.json"
+    argv = ["--root", str(SHIPPED), "--sets", "uf20", "--count", "1", "--replicas", "4"]
+    assert hs.main([*argv, "--hopfield-budget", "3000", "--tune", "--grid", "refine", "--out", str(out)]) == 0
+    tuning = json.loads(out.read_text())["tuning"][0]
+    assert tuning["set"] == "uf20" and tuning["runs"] == 2 and tuning["choice"] in grids["refine"]
+    assert [g["setting"] for g in tuning["grid"]] == list(grids["refine"])
+    assert json.loads(capsys.readouterr().out) == [tuning["choice"]]
