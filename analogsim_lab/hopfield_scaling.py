@@ -28,8 +28,7 @@ python -m analogsim_lab.hopfield_scaling --root /work/shared/data/satlib --sets 
     --count 10 --replicas 16 --out hopfield_scaling.json
 ```
 
-`--tune` instead runs the tuning grid `TUNING_GRID` on the last `--count` files of each set (files the evaluation,
-which takes the first files, does not use) and writes each setting's median TTS99.
+The tuning runs behind the schedule are `analogsim_lab.hopfield_tuning`'s.
 """
 
 from __future__ import annotations
@@ -51,41 +50,20 @@ from . import ksat_bench
 from .ksat_stats import bootstrap_median_ci, bootstrap_ratio_ci, fit_exponent
 
 __all__ = [
-    "TUNING_GRID",
-    "REFINE_GRID",
-    "GRIDS",
     "METHODS",
     "make_method",
     "set_files",
     "tts_runs",
     "timeout_check",
+    "BUDGETS",
     "summarize",
+    "finite",
     "run_set",
     "scaling",
-    "tune",
     "run",
     "format_table",
     "main",
 ]
-
-TUNING_GRID = tuple(
-    {"q": q, "t_start": t0, "t_end": t1, "anneal_steps": a}
-    for q in (0.2, 0.4, 0.7)
-    for t0, t1 in ((1.0, 0.1), (1.5, 0.15), (2.5, 0.25))
-    for a in (2000, 10_000)
-)
-"""The first tuning grid of the focused network (18 settings): update probability, temperature range, period."""
-
-REFINE_GRID = tuple(
-    {"q": q, "t_start": t0, "t_end": t1, "anneal_steps": a}
-    for q in (0.85, 1.0)
-    for t0, t1 in ((0.5, 0.05), (0.7, 0.07), (1.0, 0.1))
-    for a in (2000, 10_000)
-)
-"""The second tuning grid (12 settings), towards the corner the first grid's best settings point at (on uf150:
-higher `q`, lower temperatures)."""
-
-GRIDS = {"coarse": TUNING_GRID, "refine": REFINE_GRID}
 
 METHODS = ("hopfield", "probsat")
 """The methods compared: the tuned focused high-order network and probSAT (one flip per step)."""
@@ -144,7 +122,7 @@ def timeout_check(method, instances, *, timeout_s: float = 60.0, replicas: int =
     return {"solved": int(solved), "instances": len(instances), "timeout_s": timeout_s, "wall_s": walls}
 
 
-def _finite(v) -> float | None:
+def finite(v) -> float | None:
     return float(v) if np.isfinite(v) else None
 
 
@@ -158,12 +136,12 @@ def summarize(values) -> dict:
     boot = np.quantile(v[rng.integers(0, v.size, (2000, v.size))], 0.9, axis=1, method="higher")
     return {
         "percent_solved": 100.0 * float(np.mean(np.isfinite(v))),
-        "median": _finite(med),
-        "median_ci": [_finite(lo), _finite(hi)],
-        "q90": _finite(q90),
+        "median": finite(med),
+        "median_ci": [finite(lo), finite(hi)],
+        "q90": finite(q90),
         "q90_ci": [
-            _finite(float(np.percentile(boot, 2.5, method="lower"))),
-            _finite(float(np.percentile(boot, 97.5, method="higher"))),
+            finite(float(np.percentile(boot, 2.5, method="lower"))),
+            finite(float(np.percentile(boot, 97.5, method="higher"))),
         ],
     }
 
@@ -182,8 +160,8 @@ def run_set(root, name: str, *, count: int, replicas: int, budgets: dict, timeou
             "setting": {k: getattr(method, k) for k in ("q", "t_start", "t_end", "anneal_steps")}
             if m == "hopfield"
             else {"cb": 2.06, "eps": 0.9},
-            "instance_tts99_steps": [_finite(v) for v in runs["tts99_steps"]],
-            "instance_tts99_flips": [_finite(v) for v in runs["tts99_flips"]],
+            "instance_tts99_steps": [finite(v) for v in runs["tts99_steps"]],
+            "instance_tts99_flips": [finite(v) for v in runs["tts99_flips"]],
             "replicas_solved": runs["replicas_solved"],
             "steps_per_s": float(np.median(runs["steps_per_s"])),
             "tts99_steps": summarize(runs["tts99_steps"]),
@@ -215,7 +193,7 @@ def scaling(rows: list[dict]) -> dict:
     fits = {}
     for key, values in series.items():
         f = fit_exponent(sizes, values, against="n")
-        fits[key] = {k: (_finite(v) if isinstance(v, float) else v) for k, v in f.items()}
+        fits[key] = {k: (finite(v) if isinstance(v, float) else v) for k, v in f.items()}
     out: dict = {"fit": "log10 median TTS99 = a + b N", "fits": fits}
     b_h, b_p = fits["hopfield_sweeps"]["slope"], fits["probsat_flips"]["slope"]
     out["exponent_ratio"] = b_h / b_p if b_h is not None and b_p else None
@@ -223,41 +201,10 @@ def scaling(rows: list[dict]) -> dict:
     ratio, lo, hi = bootstrap_ratio_ci(_values(last, "hopfield", "steps"), _values(last, "probsat", "steps"))
     out["tts_ratio_at_largest"] = {
         "n_vars": last["n_vars"],
-        "ratio": _finite(ratio),
-        "ci": [_finite(lo), _finite(hi)],
+        "ratio": finite(ratio),
+        "ci": [finite(lo), finite(hi)],
     }
     return out
-
-
-def tune(root, name: str, *, count: int, replicas: int, budget: int, grid=TUNING_GRID, progress=None) -> dict:
-    """Every setting of `grid` (focused network) on the last `count` files of set `name`; the setting with the
-    lowest median TTS99 (ties: more replicas solved) wins. Returns `{"set", "grid": [...], "choice", "runs"}`."""
-    progress = progress or (lambda msg: None)
-    instances = [hnn.read_dimacs(f) for f in set_files(root, name, count, last=True)]
-    rows = []
-    for setting in grid:
-        runs = tts_runs(
-            hnn.HighOrderHopfield(focused=True, **setting), instances, replicas=replicas, budget=budget
-        )
-        med = bootstrap_median_ci(runs["tts99_steps"])[0]
-        rows.append(
-            {
-                "setting": setting,
-                "median_tts99_steps": _finite(med),
-                "instance_tts99_steps": [_finite(v) for v in runs["tts99_steps"]],
-                "replicas_solved": float(np.mean(runs["replicas_solved"])),
-            }
-        )
-        progress(f"tune {name} {setting}: median TTS99 {rows[-1]['median_tts99_steps']}")
-    best = min(rows, key=lambda r: (r["median_tts99_steps"] or np.inf, -r["replicas_solved"]))
-    return {
-        "set": name,
-        "grid": rows,
-        "choice": best["setting"],
-        "runs": len(grid) * count,
-        "replicas": replicas,
-        "budget": budget,
-    }
 
 
 def _load(path) -> dict:
@@ -349,7 +296,8 @@ def format_table(result: dict) -> str:
 
 def main(argv=None) -> int:
     """`python -m analogsim_lab.hopfield_scaling [--root DIR] [--sets uf50,...] [--count K] [--replicas R]
-    [--out FILE.json] [--tune]`."""
+    [--hopfield-budget S] [--probsat-budget F] [--timeout-sets uf150,...] [--out FILE.json]`: runs `run`, prints
+    `format_table`."""
     p = argparse.ArgumentParser(
         prog="python -m analogsim_lab.hopfield_scaling", description=__doc__.split("\n")[0]
     )
@@ -361,35 +309,12 @@ def main(argv=None) -> int:
     p.add_argument("--probsat-budget", type=int, default=BUDGETS["probsat"], help="flips per run")
     p.add_argument("--timeout-sets", default="uf150,uf250", help="sets checked with --timeout 60 runs")
     p.add_argument("--out", type=pathlib.Path, default=None)
-    p.add_argument(
-        "--tune", action="store_true", help="run the tuning grid on the last --count files instead"
-    )
-    p.add_argument("--grid", choices=sorted(GRIDS), default="coarse", help="the grid that --tune runs")
     args = p.parse_args(argv)
     root = args.root or ksat_bench.find_satlib()
     if root is None:
         p.error("no SATLIB directory: pass --root or set HNN_SATLIB")
     sets = [s for s in args.sets.split(",") if s]
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
-    if args.tune:
-        result = {
-            "tuning": [
-                tune(
-                    root,
-                    s,
-                    count=args.count,
-                    replicas=args.replicas,
-                    budget=args.hopfield_budget,
-                    grid=GRIDS[args.grid],
-                    progress=log,
-                )
-                for s in sets
-            ]
-        }
-        if args.out:
-            write_json(args.out, result)
-        print(json.dumps([t["choice"] for t in result["tuning"]]))
-        return 0
     budgets = {"hopfield": args.hopfield_budget, "probsat": args.probsat_budget}
     result = run(
         root,

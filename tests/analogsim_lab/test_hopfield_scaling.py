@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import hnn
-from analogsim_lab import hopfield_scaling as hs
+from analogsim_lab import hopfield_scaling as hs, hopfield_tuning as ht
 
 SHIPPED = pathlib.Path(__file__).resolve().parents[1] / "data" / "satlib"  # uf20 and uf50 files
 
@@ -16,8 +16,8 @@ def test_methods_and_grid():
     assert isinstance(hs.make_method("probsat", 150), hnn.ProbSAT)
     with pytest.raises(ValueError, match="hopfield"):
         hs.make_method("walksat", 150)
-    assert len(hs.TUNING_GRID) == 18
-    for setting in hs.TUNING_GRID:
+    assert len(ht.TUNING_GRID) == 18 and len(ht.REFINE_GRID) == 12
+    for setting in ht.TUNING_GRID + ht.REFINE_GRID:
         hnn.HighOrderHopfield(focused=True, **setting)
 
 
@@ -81,12 +81,20 @@ def test_timeout_check_on_shipped_instance():
 
 
 def test_tune_command_picks_from_the_named_grid(monkeypatch, tmp_path, capsys):
-    grids = {"coarse": hs.TUNING_GRID[:1], "refine": hs.REFINE_GRID[:2]}
-    monkeypatch.setattr(hs, "GRIDS", grids)
+    grids = {"coarse": ht.TUNING_GRID[:1], "refine": ht.REFINE_GRID[:2]}
+    monkeypatch.setattr(ht, "GRIDS", grids)
     out = tmp_path / "t.json"
-    argv = ["--root", str(SHIPPED), "--sets", "uf20", "--count", "1", "--replicas", "4"]
-    assert hs.main([*argv, "--hopfield-budget", "3000", "--tune", "--grid", "refine", "--out", str(out)]) == 0
+    argv = ["--root", str(SHIPPED), "--sets", "uf20", "--count", "1", "--replicas", "4", "--budget", "3000"]
+    assert ht.main([*argv, "--grid", "refine", "--out", str(out)]) == 0
     tuning = json.loads(out.read_text())["tuning"][0]
     assert tuning["set"] == "uf20" and tuning["runs"] == 2 and tuning["choice"] in grids["refine"]
     assert [g["setting"] for g in tuning["grid"]] == list(grids["refine"])
     assert json.loads(capsys.readouterr().out) == [tuning["choice"]]
+
+
+def test_settings_argument_is_checked():
+    one = {"q": 0.5, "t_start": 1.0, "t_end": 0.1, "anneal_steps": 100}
+    assert ht.parse_settings(json.dumps([one])) == (one,)
+    for bad in ("[]", "{}", "[1]"):
+        with pytest.raises(ValueError, match="non-empty JSON list"):
+            ht.parse_settings(bad)
