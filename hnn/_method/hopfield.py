@@ -16,16 +16,20 @@ from .base import AbstractParallelHopfield, StepInfo, seed_lanes
 __all__ = ["HighOrderHopfield", "TUNED_SCHEDULES", "hopfield_schedule"]
 
 TUNED_SCHEDULES: dict[int, dict] = {
-    50: {"q": 0.4, "t_start": 1.5, "t_end": 0.15, "anneal_steps": 2000},
-    150: {"q": 0.4, "t_start": 1.5, "t_end": 0.15, "anneal_steps": 2000},
+    150: {"q": 1.0, "t_start": 1.0, "t_end": 0.1, "anneal_steps": 2000},
+    250: {"q": 1.0, "t_start": 1.0, "t_end": 0.1, "anneal_steps": 30_000},
 }
-"""The focused network's tuned schedule per formula size `N` (variables): the update probability `q`, the
-temperature range `t_start -> t_end` and the annealing period `anneal_steps`. `hopfield_schedule` reads it; see
-`HighOrderHopfield` for the tuning runs behind each entry."""
+"""The focused network's tuned schedule at the formula sizes `N` (variables) where it was tuned: the update
+probability `q`, the temperature range `t_start -> t_end` and the annealing period `anneal_steps`.
+`hopfield_schedule` reads it; `HighOrderHopfield` gives the tuning runs behind each entry."""
 
 
 def hopfield_schedule(n_vars: int) -> dict:
     """The tuned schedule of the focused `HighOrderHopfield` for formulas of `n_vars` variables.
+
+    At a size of `TUNED_SCHEDULES` it is that entry; between two tuned sizes every parameter is interpolated
+    geometrically in `N` (`anneal_steps` rounded to an int), since the tuned period grows by a factor per added
+    variable rather than by a fixed number of steps; outside the tuned range it is the nearest entry.
 
     **Arguments:**
 
@@ -33,14 +37,20 @@ def hopfield_schedule(n_vars: int) -> dict:
 
     **Returns:**
 
-    A dict with `q`, `t_start`, `t_end` and `anneal_steps`: the entry of `TUNED_SCHEDULES` for the largest tuned
-    size not above `n_vars` (the smallest tuned size below it).
+    A dict with `q`, `t_start`, `t_end` and `anneal_steps`.
     """
     if isinstance(n_vars, bool) or not isinstance(n_vars, (int, np.integer)) or n_vars < 1:
         raise ValueError(f"`n_vars` (variables of the formula) must be a positive int, got {n_vars!r}.")
     sizes = sorted(TUNED_SCHEDULES)
-    size = max((s for s in sizes if s <= n_vars), default=sizes[0])
-    return dict(TUNED_SCHEDULES[size])
+    lo = max((s for s in sizes if s <= n_vars), default=sizes[0])
+    hi = min((s for s in sizes if s >= n_vars), default=sizes[-1])
+    if lo == hi:
+        return dict(TUNED_SCHEDULES[lo])
+    frac = (n_vars - lo) / (hi - lo)
+    a, b = TUNED_SCHEDULES[lo], TUNED_SCHEDULES[hi]
+    out = {k: float(a[k] * (b[k] / a[k]) ** frac) for k in a}
+    out["anneal_steps"] = int(round(out["anneal_steps"]))
+    return out
 
 
 class HopfieldState(NamedTuple):
@@ -85,8 +95,13 @@ class HighOrderHopfield(AbstractParallelHopfield):
     """
 
     focused: bool = eqx.field(default=False, static=True)
+    focus_clauses: float | None = None
     name: ClassVar[str] = "hopfield"
     replica_axis: ClassVar[int] = -1
+
+    def __check_init__(self):
+        if self.focus_clauses is not None and not self.focus_clauses > 0:
+            raise ValueError(f"`focus_clauses` must be positive or None, got {self.focus_clauses}.")
 
     @classmethod
     def tuned(cls, n_vars: int, **overrides) -> HighOrderHopfield:
@@ -110,7 +125,10 @@ class HighOrderHopfield(AbstractParallelHopfield):
         make, brk = problem.backward(state.x, n_true)
         d_e = brk.astype(jnp.float32) - make.astype(jnp.float32)
         eligible = make > 0 if self.focused else None
-        x, lanes, flips = self.parallel_update(state.x, d_e, t, state.lanes, unsat, eligible)
+        q_scale = None
+        if self.focus_clauses is not None:
+            q_scale = jnp.minimum(1.0, self.focus_clauses / jnp.maximum(unsat, 1).astype(jnp.float32))
+        x, lanes, flips = self.parallel_update(state.x, d_e, t, state.lanes, unsat, eligible, q_scale)
         return HopfieldState(x, lanes), StepInfo(satisfied=unsat == 0, unsat=unsat, flips=flips)
 
     def assignment(self, problem, state: HopfieldState):

@@ -21,17 +21,22 @@ def test_default_network_is_unchanged():
 @pytest.mark.parametrize(
     ("n_vars", "expected"),
     [
-        (20, (0.4, 1.5, 0.15, 2000)),
-        (50, (0.4, 1.5, 0.15, 2000)),
-        (149, (0.4, 1.5, 0.15, 2000)),
-        (150, (0.4, 1.5, 0.15, 2000)),
-        (250, (0.4, 1.5, 0.15, 2000)),
-        (10_000, (0.4, 1.5, 0.15, 2000)),
+        (20, (1.0, 1.0, 0.1, 2000)),
+        (150, (1.0, 1.0, 0.1, 2000)),
+        (200, (1.0, 1.0, 0.1, 7746)),  # geometric interpolation: 2000 * 15 ** 0.5
+        (250, (1.0, 1.0, 0.1, 30_000)),
+        (10_000, (1.0, 1.0, 0.1, 30_000)),
     ],
 )
 def test_tuned_schedule_per_size(n_vars, expected):
     m = hnn.HighOrderHopfield.tuned(n_vars)
-    assert m.focused and _schedule(m) == expected
+    assert m.focused and m.focus_clauses is None
+    assert _schedule(m) == pytest.approx(expected) and isinstance(m.anneal_steps, int)
+
+
+def test_schedule_grows_monotonically_between_tuned_sizes():
+    periods = [hnn.HighOrderHopfield.tuned(n).anneal_steps for n in range(140, 261, 5)]
+    assert periods == sorted(periods) and periods[0] == 2000 and periods[-1] == 30_000
 
 
 def test_tuned_overrides_and_validation():
@@ -53,3 +58,26 @@ def test_tuned_network_solves_shipped_uf50_deterministically(cnf_data):
     b = hnn.solve(cnf, key=jr.key(0), method=method, replicas=8, max_steps=20_000)
     assert a.satisfied and hnn.verify(cnf, a.assignment)
     assert a.steps == b.steps and np.array_equal(a.replica_hit_step, b.replica_hit_step)
+
+
+def test_focus_clauses_scales_the_update_probability(cnf_data):
+    cnf = hnn.read_dimacs(cnf_data / "satlib" / "uf20" / "uf20-01.cnf")
+    run = dict(key=jr.key(1), replicas=8, max_steps=300, stop="all")
+    base = hnn.solve(cnf, method=hnn.HighOrderHopfield(focused=True), **run)
+    wide = hnn.solve(cnf, method=hnn.HighOrderHopfield(focused=True, focus_clauses=1e9), **run)
+    assert np.array_equal(base.replica_hit_step, wide.replica_hit_step) and base.flips == wide.flips
+    slow = hnn.solve(
+        cnf,
+        method=hnn.HighOrderHopfield(focused=True, focus_clauses=0.01),
+        key=jr.key(1),
+        replicas=8,
+        max_steps=20,
+    )
+    assert (
+        slow.flips
+        < hnn.solve(
+            cnf, method=hnn.HighOrderHopfield(focused=True), key=jr.key(1), replicas=8, max_steps=20
+        ).flips
+    )
+    with pytest.raises(ValueError, match="focus_clauses"):
+        hnn.HighOrderHopfield(focus_clauses=0.0)
