@@ -17,7 +17,7 @@ __all__ = ["HighOrderHopfield", "TUNED_SCHEDULES", "hopfield_schedule"]
 
 TUNED_SCHEDULES: dict[int, dict] = {
     150: {"q": 1.0, "t_start": 1.0, "t_end": 0.1, "anneal_steps": 2000},
-    250: {"q": 1.0, "t_start": 1.0, "t_end": 0.1, "anneal_steps": 30_000},
+    250: {"q": 1.0, "t_start": 1.0, "t_end": 0.1, "anneal_steps": 15_000},
 }
 """The focused network's tuned schedule at the formula sizes `N` (variables) where it was tuned: the update
 probability `q`, the temperature range `t_start -> t_end` and the annealing period `anneal_steps`.
@@ -82,13 +82,30 @@ class HighOrderHopfield(AbstractParallelHopfield):
     Measured on SATLIB (32 replicas per instance, median over instances of TTS99 in sweeps; `analogsim_lab`'s
     k-SAT benchmark): uf50 (8 instances) 2,451 focused (q = 0.4, T 1.5 -> 0.15) against 4,058 unfocused with the
     defaults (best unfocused of the grid q in {0.1, 0.4}, T in {1.5 -> 0.15, 0.8 -> 0.1}: 2,896); uf100 (5) 12,556
-    against 20,220 (focused with q = 0.7 or 1.0, a 5000-step period or T from 2.5 did worse); uf150 (4) 18,421
-    against 33,917. probSAT on the same instances: 2,830, 6,767 and 31,943 flips.
+    against 20,220; uf150 (4) 18,421 against 33,917. probSAT on the same instances: 2,830, 6,767 and 31,943 flips.
+
+    `HighOrderHopfield.tuned(n_vars)` is the focused network with the per-size schedule `hopfield_schedule`,
+    tuned with `analogsim_lab.hopfield_tuning` (16 replicas per instance, median over instances of TTS99 in sweeps,
+    on the *last* files of each SATLIB set, which the scaling measurement does not use):
+
+    - uf150, 5 instances, 30,000-sweep runs, 33 settings (165 runs): the grid q in {0.2, 0.4, 0.7}, T in
+      {1.0 -> 0.1, 1.5 -> 0.15, 2.5 -> 0.25}, period in {2000, 10000} (q = 0.4, T 1.5 -> 0.15, 2000: 9,076;
+      q = 0.7, T 1.0 -> 0.1, 10000: 1,815), then q in {0.85, 1}, T in {0.5 -> 0.05, 0.7 -> 0.07, 1.0 -> 0.1}
+      and the same periods: best q = 1, T 1.0 -> 0.1, period 2000 (884); then the `focus_clauses` variant at
+      3 and 8 (3,825 at best: off).
+    - uf250, 3-4 instances, 40,000-60,000-sweep runs, 8 settings (30 runs): q = 0.4 (T 1.5 -> 0.15, 2000)
+      799k, q = 0.7 153k, q = 1 with T 1.0 -> 0.1 and period 2000 149k, 10000 92k, 15000 32.9k, 30000 38.5k, and
+      T 1.0 -> 0.05 with period 30000 93k. Best: period 15000 (q = 1, T 1.0 -> 0.1): the period must grow with
+      `N` (a restart at `t_start` undoes the descent of a larger formula), while the update probability and the
+      temperatures of uf150 carry over.
 
     **Arguments:**
 
     - `q`, `t_start`, `t_end`, `anneal_steps`: see `AbstractParallelHopfield`.
     - `focused`: update only the variables of unsatisfied clauses.
+    - `focus_clauses`: optional; with `U` unsatisfied clauses a replica's update probability is
+      `q * min(1, focus_clauses / U)`, so a replica far from a solution changes about as many variables per
+      sweep as one near it (None: `q` throughout).
 
     One step evaluates `n_vars` neuron updates per replica. Random numbers: `xorshift32` lanes per neuron, seeded
     from `init`'s key.

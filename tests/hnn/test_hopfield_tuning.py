@@ -23,9 +23,9 @@ def test_default_network_is_unchanged():
     [
         (20, (1.0, 1.0, 0.1, 2000)),
         (150, (1.0, 1.0, 0.1, 2000)),
-        (200, (1.0, 1.0, 0.1, 7746)),  # geometric interpolation: 2000 * 15 ** 0.5
-        (250, (1.0, 1.0, 0.1, 30_000)),
-        (10_000, (1.0, 1.0, 0.1, 30_000)),
+        (200, (1.0, 1.0, 0.1, 5477)),  # geometric interpolation: 2000 * 7.5 ** 0.5
+        (250, (1.0, 1.0, 0.1, 15_000)),
+        (10_000, (1.0, 1.0, 0.1, 15_000)),
     ],
 )
 def test_tuned_schedule_per_size(n_vars, expected):
@@ -36,7 +36,7 @@ def test_tuned_schedule_per_size(n_vars, expected):
 
 def test_schedule_grows_monotonically_between_tuned_sizes():
     periods = [hnn.HighOrderHopfield.tuned(n).anneal_steps for n in range(140, 261, 5)]
-    assert periods == sorted(periods) and periods[0] == 2000 and periods[-1] == 30_000
+    assert periods == sorted(periods) and periods[0] == 2000 and periods[-1] == 15_000
 
 
 def test_tuned_overrides_and_validation():
