@@ -7,10 +7,11 @@ bootstrap intervals (`analogsim_lab.ksat_stats`), and per method the fitted scal
 
 The methods and what one of their steps is:
 
-- `hopfield`: `hnn.HighOrderHopfield.tuned(N)` (focused parallel updates, the per-size schedule of
-  `hnn.hopfield_schedule`). A step is one parallel sweep: every neuron of a replica reads its local field and the
-  eligible ones (variables of unsatisfied clauses) update at once, so one sweep can flip several variables. Its
-  TTS99 is also reported in variables flipped (`replica_flips` up to the hit) and in neuron updates (sweeps x N).
+- `hopfield`: `hnn.HighOrderHopfield.tuned(N)` (focused parallel updates with the schedule tuned for `N`
+  variables; its docstring gives the tuning runs). A step is one parallel sweep: every neuron of a replica reads
+  its local field and the eligible ones (variables of unsatisfied clauses) update at once, so one sweep can flip
+  several variables. Its TTS99 is also reported in variables flipped (`replica_flips` up to the hit) and in
+  neuron updates (sweeps x N).
 - `probsat`: `hnn.ProbSAT()` (cb = 2.06, eps = 0.9, one flip per step). A step is one flip.
 
 The fit is that of the report's k-SAT scaling section: `log10 median TTS99 = a + b N` (log-linear, exponential
@@ -18,8 +19,8 @@ scaling; `ksat_stats.fit_exponent(against="n")`). The comparison at the largest 
 `b_hopfield / b_probsat` (both in steps of their own kind) and the paired bootstrap ratio of median TTS99s.
 
 "Within the timeout": for every instance of the sets named by `--timeout-sets` it also runs
-`hnn.solve(cnf, method=hopfield, replicas=32, timeout_s=60, stop="any")`, as `python -m hnn FILE --timeout 60`
-does, and records whether it solved and how long it took.
+`hnn.solve(cnf, method=hopfield, replicas=32, timeout_s=60, stop="any")` (32 replicas, no step limit but the
+time, as `python -m hnn FILE --timeout 60` runs a method), and records whether it solved and how long it took.
 
 Run it (resumable: a set already in `--out` with the same settings is not run again):
 
@@ -52,6 +53,7 @@ from .ksat_stats import bootstrap_median_ci, bootstrap_ratio_ci, fit_exponent
 __all__ = [
     "METHODS",
     "make_method",
+    "method_setting",
     "set_files",
     "tts_runs",
     "timeout_check",
@@ -62,6 +64,8 @@ __all__ = [
     "scaling",
     "run",
     "format_table",
+    "parser",
+    "parse",
     "main",
 ]
 
@@ -79,6 +83,13 @@ def make_method(name: str, n_vars: int) -> hnn.AbstractMethod:
     if name == "probsat":
         return hnn.ProbSAT()
     raise ValueError(f"`name` must be one of {METHODS}, got {name!r}.")
+
+
+def method_setting(method) -> dict:
+    """The parameters of a method of `METHODS` that set its dynamics (recorded with each row)."""
+    if isinstance(method, hnn.HighOrderHopfield):
+        return {k: getattr(method, k) for k in ("focused", "q", "t_start", "t_end", "anneal_steps")}
+    return {"rule": method.rule, "cb": method.cb, "eps": method.eps}
 
 
 def set_files(root: pathlib.Path, name: str, count: int, *, last: bool = False) -> list[pathlib.Path]:
@@ -123,6 +134,7 @@ def timeout_check(method, instances, *, timeout_s: float = 60.0, replicas: int =
 
 
 def finite(v) -> float | None:
+    """`v` as a float, or None (JSON null) when it is infinite or NaN."""
     return float(v) if np.isfinite(v) else None
 
 
@@ -157,9 +169,7 @@ def run_set(root, name: str, *, count: int, replicas: int, budgets: dict, timeou
         method = make_method(m, n_vars)
         runs = tts_runs(method, instances, replicas=replicas, budget=budgets[m])
         row[m] = {
-            "setting": {k: getattr(method, k) for k in ("q", "t_start", "t_end", "anneal_steps")}
-            if m == "hopfield"
-            else {"cb": 2.06, "eps": 0.9},
+            "setting": method_setting(method),
             "instance_tts99_steps": [finite(v) for v in runs["tts99_steps"]],
             "instance_tts99_flips": [finite(v) for v in runs["tts99_flips"]],
             "replicas_solved": runs["replicas_solved"],
@@ -224,7 +234,8 @@ def run(
     progress: Callable[[str], None] | None = None,
 ) -> dict:
     """`run_set` for every set in `sets`, then `scaling` over them; with `out`, the JSON is written (atomically)
-    after every set, and a set already in `out` with the same `count`, `replicas` and budgets is reused."""
+    after every set, and a set already in `out` with the same `count`, `replicas`, budgets and method settings is
+    reused."""
     progress = progress or (lambda msg: None)
     budgets = {**BUDGETS, **(budgets or {})}
     done = {r["set"]: r for r in _load(out).get("rows", [])}
@@ -235,6 +246,7 @@ def run(
             old
             and (old["instances"], old["replicas"], old["budgets"]) == (count, replicas, budgets)
             and ("timeout" in old or name not in timeout_sets)
+            and all(old[m]["setting"] == method_setting(make_method(m, old["n_vars"])) for m in METHODS)
         ):
             progress(f"{name}: reused from {out}")
             rows.append(old)
@@ -294,27 +306,43 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
-    """`python -m analogsim_lab.hopfield_scaling [--root DIR] [--sets uf50,...] [--count K] [--replicas R]
-    [--hopfield-budget S] [--probsat-budget F] [--timeout-sets uf150,...] [--out FILE.json]`: runs `run`, prints
-    `format_table`."""
-    p = argparse.ArgumentParser(
-        prog="python -m analogsim_lab.hopfield_scaling", description=__doc__.split("\n")[0]
-    )
+def parser(prog: str, doc: str, *, sets: str, count: int, count_help: str) -> argparse.ArgumentParser:
+    """The command line shared by this module and `analogsim_lab.hopfield_tuning`: `--root`, `--sets`, `--count`,
+    `--replicas` and `--out`."""
+    p = argparse.ArgumentParser(prog=prog, description=doc.split("\n")[0])
     p.add_argument("--root", type=pathlib.Path, default=None, help="SATLIB directory (default: $HNN_SATLIB)")
-    p.add_argument("--sets", default="uf50,uf100,uf150,uf200,uf250")
-    p.add_argument("--count", type=int, default=10, help="instances per set")
+    p.add_argument("--sets", default=sets, help="comma-separated SATLIB set names")
+    p.add_argument("--count", type=int, default=count, help=count_help)
     p.add_argument("--replicas", type=int, default=16)
-    p.add_argument("--hopfield-budget", type=int, default=BUDGETS["hopfield"], help="sweeps per run")
-    p.add_argument("--probsat-budget", type=int, default=BUDGETS["probsat"], help="flips per run")
-    p.add_argument("--timeout-sets", default="uf150,uf250", help="sets checked with --timeout 60 runs")
     p.add_argument("--out", type=pathlib.Path, default=None)
+    return p
+
+
+def parse(p: argparse.ArgumentParser, argv) -> tuple[argparse.Namespace, pathlib.Path, list[str], Callable]:
+    """`(args, SATLIB root, set names, progress printer to stderr)`; exits with a usage error without a root."""
     args = p.parse_args(argv)
     root = args.root or ksat_bench.find_satlib()
     if root is None:
         p.error("no SATLIB directory: pass --root or set HNN_SATLIB")
-    sets = [s for s in args.sets.split(",") if s]
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    return args, root, [s for s in args.sets.split(",") if s], log
+
+
+def main(argv=None) -> int:
+    """`python -m analogsim_lab.hopfield_scaling [--root DIR] [--sets uf50,...] [--count K] [--replicas R]
+    [--hopfield-budget S] [--probsat-budget F] [--timeout-sets uf150,...] [--out FILE.json]`: runs `run`, prints
+    `format_table`."""
+    p = parser(
+        "python -m analogsim_lab.hopfield_scaling",
+        __doc__,
+        sets="uf50,uf100,uf150,uf200,uf250",
+        count=10,
+        count_help="instances per set (its first files)",
+    )
+    p.add_argument("--hopfield-budget", type=int, default=BUDGETS["hopfield"], help="sweeps per run")
+    p.add_argument("--probsat-budget", type=int, default=BUDGETS["probsat"], help="flips per run")
+    p.add_argument("--timeout-sets", default="uf150,uf250", help="sets checked with --timeout 60 runs")
+    args, root, sets, log = parse(p, argv)
     budgets = {"hopfield": args.hopfield_budget, "probsat": args.probsat_budget}
     result = run(
         root,

@@ -17,17 +17,14 @@ python -m analogsim_lab.hopfield_tuning --sets uf250 --count 4 --budget 100000 \
 
 from __future__ import annotations
 
-import argparse
 import json
-import pathlib
-import sys
 
 import numpy as np
 
 import hnn
 from analogsim.io import write_json
 
-from . import hopfield_scaling as hs, ksat_bench
+from . import hopfield_scaling as hs
 from .ksat_stats import bootstrap_median_ci
 
 __all__ = ["TUNING_GRID", "REFINE_GRID", "GRIDS", "tune", "parse_settings", "main"]
@@ -95,24 +92,18 @@ def main(argv=None) -> int:
     """`python -m analogsim_lab.hopfield_tuning [--root DIR] [--sets uf150,...] [--count K] [--replicas R]
     [--budget S] [--grid coarse|refine | --settings JSON] [--out FILE.json]`: runs `tune` per set, prints each
     set's choice."""
-    p = argparse.ArgumentParser(
-        prog="python -m analogsim_lab.hopfield_tuning", description=__doc__.split("\n")[0]
+    p = hs.parser(
+        "python -m analogsim_lab.hopfield_tuning",
+        __doc__,
+        sets="uf150",
+        count=5,
+        count_help="tuning instances per set (its last files)",
     )
-    p.add_argument("--root", type=pathlib.Path, default=None, help="SATLIB directory (default: $HNN_SATLIB)")
-    p.add_argument("--sets", default="uf150")
-    p.add_argument("--count", type=int, default=5, help="tuning instances per set (the set's last files)")
-    p.add_argument("--replicas", type=int, default=16)
     p.add_argument("--budget", type=int, default=30_000, help="sweeps per run")
     p.add_argument("--grid", choices=sorted(GRIDS), default="coarse")
     p.add_argument("--settings", default=None, help="a JSON list of settings, run instead of --grid")
-    p.add_argument("--out", type=pathlib.Path, default=None)
-    args = p.parse_args(argv)
-    root = args.root or ksat_bench.find_satlib()
-    if root is None:
-        p.error("no SATLIB directory: pass --root or set HNN_SATLIB")
+    args, root, sets, log = hs.parse(p, argv)
     grid = parse_settings(args.settings) if args.settings else GRIDS[args.grid]
-    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
-    sets = [s for s in args.sets.split(",") if s]
     kw = dict(count=args.count, replicas=args.replicas, budget=args.budget, grid=grid, progress=log)
     result = {"tuning": [tune(root, s, **kw) for s in sets]}
     if args.out:
