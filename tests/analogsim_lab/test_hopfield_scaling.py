@@ -71,7 +71,7 @@ def test_run_tiny_writes_json_and_resumes(tmp_path):
     lines = []
     again = hs.run(SHIPPED, ["uf20"], progress=lines.append, **kw)
     assert lines == [f"uf20: reused from {out}"] and again["rows"] == saved["rows"]
-    assert "| uf20 | probsat | 100 |" in hs.format_table(again)
+    assert "| uf20 | probsat | 2/2 | 100 |" in hs.format_table(again)
 
 
 def test_timeout_check_on_shipped_instance():
