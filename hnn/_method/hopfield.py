@@ -93,11 +93,23 @@ class HighOrderHopfield(AbstractParallelHopfield):
       q = 0.7, T 1.0 -> 0.1, 10000: 1,815), then q in {0.85, 1}, T in {0.5 -> 0.05, 0.7 -> 0.07, 1.0 -> 0.1}
       and the same periods: best q = 1, T 1.0 -> 0.1, period 2000 (884); then the `focus_clauses` variant at
       3 and 8 (3,825 at best: off).
-    - uf250, 3-4 instances, 40,000-60,000-sweep runs, 8 settings (30 runs): q = 0.4 (T 1.5 -> 0.15, 2000)
-      799k, q = 0.7 153k, q = 1 with T 1.0 -> 0.1 and period 2000 149k, 10000 92k, 15000 32.9k, 30000 38.5k, and
-      T 1.0 -> 0.05 with period 30000 93k. Best: period 15000 (q = 1, T 1.0 -> 0.1): the period must grow with
-      `N` (a restart at `t_start` undoes the descent of a larger formula), while the update probability and the
-      temperatures of uf150 carry over.
+    - uf250, 7 settings to the end (25 runs, 16 replicas): on the last 4 files, 40,000-sweep runs, T 1.5 -> 0.15
+      and period 2000 with q = 0.4 799k, q = 0.7 153k; 60,000-sweep runs, q = 1, T 1.0 -> 0.1 with period 2000
+      149k, 10000 92k; on the last 3 files, 40,000-sweep runs, q = 1, T 1.0 -> 0.1 with period 15000 32.9k,
+      30000 38.5k, and T 1.0 -> 0.05 with period 30000 93k (three more settings were stopped part-way: q = 0.85
+      with period 10000, q = 0.4 with T 1.0 -> 0.1, `focus_clauses = 8`). Best: period 15000 (q = 1,
+      T 1.0 -> 0.1): the period must grow with `N` (a restart at `t_start` undoes the descent of a larger
+      formula), while the update probability and the temperatures of uf150 carry over. Between the tuned sizes
+      the period is interpolated, not tuned (uf200: 5,477).
+
+    Measured with the tuned schedule (`analogsim_lab.hopfield_scaling`, the first 10 files of each SATLIB set, 16
+    replicas, 100,000-sweep runs; median TTS99 over instances with 95 % bootstrap intervals): uf50 556 sweeps
+    [377, 1,793], uf100 7,541 [1,378, 28,819], uf150 3,004 [1,892, 54,921], uf200 64,109 [11,169, 493,062] (every
+    instance solved by some replica; one with too few successes for a TTS99), uf250 23,093 [3,878, 864,244];
+    probSAT on the same instances 2,321, 8,385, 14,354, 177,337 and 83,091 flips. Fitted `log10 TTS99 = a + b N`:
+    b = 0.0083 [0.0043, 0.0149] decades per variable in sweeps (0.0101 in variables flipped, 0.0117 in neuron
+    updates) against probSAT's 0.0089 [0.0065, 0.0116] in flips. With 32 replicas and a 60 s timeout
+    (`hnn.solve(..., timeout_s=60)`) it solved 10 of 10 uf150 and 10 of 10 uf250 instances.
 
     **Arguments:**
 
