@@ -109,7 +109,8 @@ class HighOrderHopfield(AbstractParallelHopfield):
     probSAT on the same instances 2,321, 8,385, 14,354, 177,337 and 83,091 flips. Fitted `log10 TTS99 = a + b N`:
     b = 0.0083 [0.0043, 0.0149] decades per variable in sweeps (0.0101 in variables flipped, 0.0117 in neuron
     updates) against probSAT's 0.0089 [0.0065, 0.0116] in flips. With 32 replicas and a 60 s timeout
-    (`hnn.solve(..., timeout_s=60)`) it solved 10 of 10 uf150 and 10 of 10 uf250 instances.
+    (`hnn.solve(..., timeout_s=60)`) it solved 10 of 10 instances each of uf150, uf200 and uf250 (slowest 17 s,
+    compilation included).
 
     **Arguments:**
 
