@@ -12,7 +12,11 @@ from .base import (
     StepInfo as StepInfo,
 )
 from .focused import ProbSAT as ProbSAT, WalkSAT as WalkSAT, probsat_parameters as probsat_parameters
-from .hopfield import HighOrderHopfield as HighOrderHopfield
+from .hopfield import (
+    TUNED_SCHEDULES as TUNED_SCHEDULES,
+    HighOrderHopfield as HighOrderHopfield,
+    hopfield_schedule as hopfield_schedule,
+)
 from .quadratized import QuadratizedHopfield as QuadratizedHopfield
 
 # isort: split

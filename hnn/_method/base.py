@@ -129,7 +129,14 @@ class AbstractParallelHopfield(AbstractMethod):
             raise ValueError(f"`anneal_steps` must be >= 1, got {self.anneal_steps}.")
 
     def parallel_update(
-        self, x: Array, d_e: Array, t, lanes: Array, unsat: Int[Array, " r"], eligible: Array | None = None
+        self,
+        x: Array,
+        d_e: Array,
+        t,
+        lanes: Array,
+        unsat: Int[Array, " r"],
+        eligible: Array | None = None,
+        q_scale: Float[Array, " r"] | None = None,
     ) -> tuple[Array, Array, Int[Array, " r"]]:
         """One Glauber update of every neuron of every replica.
 
@@ -141,6 +148,7 @@ class AbstractParallelHopfield(AbstractMethod):
         - `lanes`: the `xorshift32` lane of each neuron, same shape.
         - `unsat`: unsatisfied clauses of each replica at `x`; replicas at 0 do not change.
         - `eligible`: optional booleans, same shape as `x`: only these neurons may update (None: all).
+        - `q_scale`: optional per-replica factor in [0, 1] on the update probability `q` (None: 1).
 
         **Returns:**
 
@@ -149,6 +157,8 @@ class AbstractParallelHopfield(AbstractMethod):
         neuron_axis = 1 if self.replica_axis == 0 else 0
         temp = anneal_temperature(t, self.t_start, self.t_end, self.anneal_steps)
         p_flip = self.q * jnp.reciprocal(1.0 + jnp.exp(d_e / temp))
+        if q_scale is not None:
+            p_flip = p_flip * jnp.expand_dims(q_scale, neuron_axis)
         lanes = xorshift32(lanes)
         active = jnp.expand_dims(unsat > 0, neuron_axis)
         flip = (uniform_from_bits(lanes) < p_flip) & active
