@@ -176,8 +176,10 @@ class InsituTrainer(eqx.Module):
     output gain `scale = max|W0| / (fill * w_bound)` at `init` (`w_bound = min(w_max, -w_min)` of the device the
     network reads, `W0` the layer's initial weights), the array starts at `W0 / scale` (its largest weight at
     `fill` of the range, leaving room to grow in both directions without clipping), and the layer computes
-    `scale * read(w, x)`. The array's error is then `scale * dL/dy`, so the optimizer's `lr` is in device units
-    per unit of that error times `x`: an effective learning rate on `W` of `lr * scale^2`.
+    `scale * read(w, x)`. The optimizer is handed the errors `dL/dy / scale`, so that its update of the array,
+    `-lr (d / scale) x^T` in device units, moves `W` by `-lr d x^T`: its `lr` is the SGD learning rate of the
+    layer's weights in their own units, the same for every layer whatever its scale (any positive factor on the
+    error is the periphery's choice of learning rate; the backward read is invariant to it, its DAC normalizes).
 
     **Arguments:**
 
@@ -302,7 +304,7 @@ class InsituTrainer(eqx.Module):
         updates, digital = self.digital.update(grads, state.digital, params)
         model = eqx.combine(optax.apply_updates(params, updates), static)
         k_layers = jr.split(k_update, len(state.layers))
-        layers = tuple(self.optimizer.update(s, x, scale * d, key=k)
+        layers = tuple(self.optimizer.update(s, x, d / scale, key=k)
                        for s, (x, d), scale, k in zip(state.layers, taps, state.scales, k_layers, strict=True))
         state = ModelState(layers, state.scales, digital, state.step + 1)
         return self.effective_model(model, state), state, loss
