@@ -88,15 +88,9 @@ class InsituLinear(AnalogLinear):
     index: int = eqx.field(static=True)
 
     def __init__(self, layer: AnalogLinear, w, scale, io: AnalogIO, probe_y=None, probe_x=None, *, index: int = 0):
-        self.weight = w
-        self.bias = layer.bias
-        self.config = layer.config
-        self.hwa = layer.hwa
-        self.crossbar = None
-        self.inference = layer.inference
-        self.in_features = layer.in_features
-        self.out_features = layer.out_features
-        self.tile_parallel = None
+        super().__init__(layer.in_features, layer.out_features, config=layer.config, key=None,
+                         use_bias=layer.bias is not None, hwa=layer.hwa, weight=w, bias=layer.bias,
+                         inference=layer.inference)
         self.scale = scale
         self.io = io
         self.probe_y = probe_y
