@@ -8,9 +8,11 @@ run is that workload's recipe (AdamW, warm-up and cosine decay); the in-situ run
 the same steps, and trains every `AnalogLinear` (attention projections, MLP, head) on the chosen pulsed device with
 the chosen in-situ optimizer (`analogsim.insitu.InsituTrainer`), the embeddings, positions, LayerNorms and biases
 with the same AdamW schedule in the same step; attention's `Q K^T` and `A V` stay digital. Forward and backward
-passes read the arrays through a 7-bit DAC, output noise and a 9-bit ADC.
+passes read the arrays through a 7-bit DAC, output noise and a 9-bit ADC. The float twin runs the in-situ recipe
+without the hardware (SGD at the in-situ lr on the linear weights, AdamW on the rest).
 
-JSON: {"digital_ppl", "insitu_ppl", "insitu_ppl_weights", "ratio", "pulses_per_weight", "max_pulses_per_cell",
+JSON: {"digital_ppl", "insitu_ppl", "insitu_ppl_weights", "ratio", "twin_ppl", "ratio_twin", "pulses_per_weight",
+"max_pulses_per_cell",
 "energy_j", "time_s", "device", "optimizer", "lr", "lrs", "lr_digital", "digital_optimizer", "epochs", "steps",
 "sizes", "seconds"}; energy and time of the in-situ run from `analogsim.cost.price_insitu` (the device's pulse table,
 HERMES converters).

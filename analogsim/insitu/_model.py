@@ -18,6 +18,8 @@ from ..nn import AnalogLinear, trainable
 from ._state import AnalogIO, InsituState
 
 _RECORD: contextvars.ContextVar[list | None] = contextvars.ContextVar("insitu_record", default=None)
+"""While `_probe_shapes` traces a loss abstractly: the list each `InsituLinear` call appends its index and its input
+and output shapes to (shapes only, at trace time: no traced value leaves the trace)."""
 
 
 def _is_analog(x) -> bool:

@@ -27,10 +27,13 @@ def insitu_transformer_markdown(fig: dict) -> str:
         f"Digital: {fig['digital_optimizer']}. In situ: every linear layer (attention projections, MLP, head) on "
         f"{fig['device']} arrays trained by {fig['optimizer']} (lr {fig['lr']:g}), read through a 7-bit DAC, output "
         "noise and a 9-bit ADC; embeddings, LayerNorms and biases with the digital recipe in the same step. "
+        "The float twin runs the in-situ recipe without the hardware. "
         "Energy: pulses and conversions (`analogsim.cost.price_insitu`).", "",
         "| run | validation perplexity | ratio | pulses per weight | most-pulsed cell | energy |",
         "|---|---|---|---|---|---|",
         f"| digital | {fig['digital_ppl']:.3f} | 1 | | | |",
+        f"| float twin (SGD lr {fig['lr']:g} on the linear weights) | {fig['twin_ppl']:.3f} | "
+        f"{fig['twin_ppl'] / fig['digital_ppl']:.3f} | | | |",
         f"| in situ ({fig['device']}, {fig['optimizer']}) | {fig['insitu_ppl']:.3f} | {fig['ratio']:.3f} | "
         f"{fig['pulses_per_weight']:.1f} | {fig['max_pulses_per_cell']} | {fig['energy_j']:.3g} J |",
     ])

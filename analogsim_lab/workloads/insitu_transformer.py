@@ -3,12 +3,13 @@ arrays (`analogsim.insitu.InsituTrainer`), against the same model trained digita
 `examples/insitu_transformer.py` and the report's section.
 
 The model, corpus and windows are those of `tiny_transformer` (`transformer_sizes`, the standard library's
-source). Both runs start from the same initial weights and take the same steps (epochs, batch `BATCH_SIZE`, the
+source). Every run starts from the same initial weights and takes the same steps (epochs, batch `BATCH_SIZE`, the
 same shuffles). The digital run is the transformer workload's recipe (AdamW, warm-up and cosine decay). The in-situ
 run pulses every `AnalogLinear` weight with the chosen optimizer (mixed precision by default) and trains the
 embeddings, positions, LayerNorms and biases digitally with the same AdamW schedule in the same step; attention's
 `Q K^T` and `A V` stay digital. Its validation perplexity is read through the arrays (7-bit DAC, output noise,
-9-bit ADC: `analogsim.insitu.AnalogIO()`), one noise draw per sequence.
+9-bit ADC: `analogsim.insitu.AnalogIO()`), one noise draw per sequence. The float twin (`train_float_twin`) runs
+the in-situ recipe without the hardware: SGD on the linear weights, AdamW on the rest.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ import jax.random as jr
 import optax
 
 from analogsim import CrossbarConfig, cost, devices, insitu
-from analogsim.nn import TinyTransformer, analogize, sequence_loss
+from analogsim.nn import TinyTransformer, analogize, sequence_loss, trainable
 
-from .common import BATCH_SIZE, Progress, say
+from .common import BATCH_SIZE, Progress, fit, say
 from .corpus import TRAIN_FILES, VAL_FILES, VOCAB, load_stdlib_corpus, windows
 from .insitu import PULSE_TABLES, soft_bounds
 from .transformer import _train_digital, transformer_sizes
@@ -67,9 +68,9 @@ def val_loss(model, val_w, key):
 
 
 @eqx.filter_jit
-def _epoch(trainer, model, state, train_w, key):
-    """One pass over the shuffled windows in mini-batches of `BATCH_SIZE` (one `lax.scan`)."""
-    k_perm, k_steps = jr.split(key)
+def _epoch(trainer, model, state, train_w, k_perm, k_steps):
+    """One pass over the windows shuffled by `k_perm` (as `analogsim.nn.train` shuffles them) in mini-batches of
+    `BATCH_SIZE` (one `lax.scan`)."""
     nb = train_w.shape[0] // BATCH_SIZE
     batches = train_w[jr.permutation(k_perm, train_w.shape[0])[: nb * BATCH_SIZE]].reshape(nb, BATCH_SIZE, -1)
     params, static = eqx.partition(model, eqx.is_array)
@@ -114,11 +115,31 @@ def train_insitu(train_w, val_w, sz: dict, *, device: str, optimizer: str, lr: f
     evaluate = eqx.filter_jit(lambda m, s, k: val_loss(trainer.read_model(m, s), val_w, k))
     history = []
     for epoch in range(epochs):
-        model, state, loss = _epoch(trainer, model, state, train_w, jr.fold_in(key, 100 + epoch))
+        # the digital runs' shuffles: `analogsim.nn.train` with key `fold_in(key, 1)`
+        model, state, loss = _epoch(trainer, model, state, train_w, jr.fold_in(jr.fold_in(key, 1), epoch),
+                                    jr.fold_in(key, 100 + epoch))
         history.append(float(evaluate(model, state, jr.fold_in(key, 200 + epoch))))
         say(progress, f"in-situ transformer: {device} {optimizer} lr {lr:g}, epoch {epoch + 1}/{epochs}: train "
                       f"loss {float(loss):.3f}, validation perplexity {math.exp(history[-1]):.3f}")
     return trainer, model, state, history
+
+
+def train_float_twin(train_w, sz: dict, *, lr: float, epochs: int, key, progress: Progress = None):
+    """The in-situ run's recipe in float32 on the digital model: plain SGD at `lr` on every linear weight (what the
+    in-situ optimizer does, without the device, the pulses and the reads), AdamW with the digital schedule on the
+    rest; the same initial model, batches and steps. Returns the trained model."""
+    say(progress, f"in-situ transformer: the float twin (SGD lr {lr:g} on the linear weights)")
+    model = TinyTransformer(VOCAB, sz["d_model"], sz["num_heads"], sz["num_layers"], sz["seq"], key=jr.fold_in(key, 0))
+    is_linear = lambda x: isinstance(x, eqx.nn.Linear)  # noqa: E731
+    params = eqx.filter(model, trainable(model))
+    labels = jax.tree.map(lambda _: "digital", params)
+    linears = lambda m: [x.weight for x in jax.tree.leaves(m, is_leaf=is_linear) if is_linear(x)]  # noqa: E731
+    labels = eqx.tree_at(linears, labels, ["linear"] * len(linears(labels)))
+    steps = epochs * (train_w.shape[0] // BATCH_SIZE)
+    opt = optax.multi_transform({"linear": optax.sgd(lr), "digital": optax.adamw(_schedule(steps, LR_DIGITAL),
+                                                                                weight_decay=0.01)}, lambda _: labels)
+    return fit(model, lambda m, b, k: sequence_loss(m, b[0], k), (train_w,), opt, epochs=epochs,
+               key=jr.fold_in(key, 1), checkpoint_dir=None, name="insitu_transformer_twin")
 
 
 def _check_names(device: str, optimizer: str) -> None:
@@ -171,7 +192,8 @@ def insitu_transformer(*, quick: bool = False, seed: int = 0, device: str = "ecr
 
     A JSON-ready dict: `digital_ppl`, `insitu_ppl` (read through the arrays), `insitu_ppl_weights` (the arrays'
     weights evaluated in float, no read noise), `ratio` (`insitu_ppl / digital_ppl`), `pulses_per_weight`,
-    `max_pulses_per_cell`, `energy_j`, `time_s`, `device`, `optimizer`, `lr`, `lrs` (`{lr: insitu_ppl}`),
+    `twin_ppl` (`train_float_twin` at the chosen `lr`), `ratio_twin` (`insitu_ppl / twin_ppl`: what the hardware
+    costs, the optimizer aside), `pulses_per_weight`, `max_pulses_per_cell`, `energy_j`, `time_s`, `device`, `optimizer`, `lr`, `lrs` (`{lr: insitu_ppl}`),
     `lr_digital`, `digital_optimizer`, `epochs`, `steps`, `sizes`, `seconds`.
     """
     _check_names(device, optimizer)
@@ -190,8 +212,11 @@ def insitu_transformer(*, quick: bool = False, seed: int = 0, device: str = "ecr
     lr = min(runs, key=lambda v: runs[v][0])
     insitu_ppl, trainer, model, state = runs[lr]
     weights_ppl = math.exp(float(eqx.filter_jit(sequence_loss)(trainer.effective_model(model, state), val_w)))
+    twin = train_float_twin(train_w, sz, lr=lr, epochs=epochs, key=key, progress=progress)
+    twin_ppl = math.exp(float(eqx.filter_jit(sequence_loss)(twin, val_w)))
     return {"digital_ppl": digital_ppl, "insitu_ppl": insitu_ppl, "insitu_ppl_weights": weights_ppl,
-            "ratio": insitu_ppl / digital_ppl, **price(state, device), "device": device, "optimizer": optimizer,
+            "ratio": insitu_ppl / digital_ppl, "twin_ppl": twin_ppl, "ratio_twin": insitu_ppl / twin_ppl,
+            **price(state, device), "device": device, "optimizer": optimizer,
             "lr": lr, "lrs": {str(v): r[0] for v, r in runs.items()}, "lr_digital": LR_DIGITAL,
             "digital_optimizer": "AdamW, warm-up 50 steps and cosine decay (the transformer workload's recipe)",
             "epochs": epochs, "steps": epochs * (train_w.shape[0] // BATCH_SIZE), "sizes": sz,

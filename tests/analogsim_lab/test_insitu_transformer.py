@@ -19,12 +19,14 @@ def test_insitu_transformer_section_tiny(tmp_path):
     fig = insitu_transformer_compute(ctx, **TINY)
     json.dumps(fig)
     assert fig["steps"] == 51 and fig["device"] == "ecram" and fig["optimizer"] == "mixed_precision"
-    for name in ("digital_ppl", "insitu_ppl", "insitu_ppl_weights"):
+    for name in ("digital_ppl", "insitu_ppl", "insitu_ppl_weights", "twin_ppl"):
         assert 1.0 < fig[name] < 128.0
     assert math.isclose(fig["ratio"], fig["insitu_ppl"] / fig["digital_ppl"])
+    assert math.isclose(fig["ratio_twin"], fig["insitu_ppl"] / fig["twin_ppl"])
     assert fig["pulses_per_weight"] > 0 and fig["max_pulses_per_cell"] >= 1
     assert fig["energy_j"] > 0 and fig["time_s"] > 0
-    assert "| in situ (ecram, mixed_precision) |" in insitu_transformer_markdown(fig)
+    md = insitu_transformer_markdown(fig)
+    assert "| in situ (ecram, mixed_precision) |" in md and "| float twin" in md
 
 
 def test_insitu_transformer_rejects_unknown_names():
