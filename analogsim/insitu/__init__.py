@@ -16,6 +16,13 @@ state.counts.max_pulses_per_cell
 """
 
 from ._mixed import MixedPrecision as MixedPrecision
+from ._model import (
+    InsituLinear as InsituLinear,
+    InsituTrainer as InsituTrainer,
+    ModelState as ModelState,
+    analog_layers as analog_layers,
+    pulse_stats as pulse_stats,
+)
 from ._sgd import AnalogSGD as AnalogSGD, pulse_batch as pulse_batch
 from ._state import AnalogIO as AnalogIO, Counts as Counts, InsituState as InsituState
 from ._tiki_taka import TikiTakaV2 as TikiTakaV2

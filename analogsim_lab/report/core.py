@@ -30,6 +30,7 @@ from .cost import cost_section
 from .crossbar import crossbar_section
 from .ebm import ebm_section
 from .insitu import insitu_section
+from .insitu_transformer import insitu_transformer_section
 from .ksat import ksat_section
 from .nn import digits_section, transformer_section
 from .roadmap import roadmap_section
@@ -40,6 +41,7 @@ SECTIONS: list[tuple[str, Callable[[Context], SectionResult]]] = [
     ("nn_digits", digits_section),
     ("nn_transformer", transformer_section),
     ("insitu", insitu_section),
+    ("insitu_transformer", insitu_transformer_section),
     ("cost", cost_section),
     ("roadmap", roadmap_section),
     ("ksat", ksat_section),

@@ -27,6 +27,7 @@ from .energy import (
     mlp_counts as mlp_counts,
     technologies as technologies,
 )
+from .insitu_transformer import insitu_transformer as insitu_transformer
 from .mvm import (
     int8_mvm as int8_mvm,
     mc_errors as mc_errors,
