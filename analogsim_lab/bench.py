@@ -107,11 +107,25 @@ def insitu_device() -> devices.SoftBounds:
                               w_max=1.0, w_min_dtod=0.3, w_max_dtod=0.3)
 
 
+def _threaded(f, state, *args):
+    """A zero-argument call of the jitted `f(state, *args)` whose state argument is donated: each call gets the
+    state the previous one returned (its last output), as a training loop does, so the update works in place."""
+    box = [jax.tree.map(jnp.copy, state)]  # distinct buffers: donation refuses one buffer passed twice
+
+    def call():
+        out = f(box[0], *args)
+        box[0] = out[-1]
+        return out
+
+    return call
+
+
 def insitu_row(n_in: int, n_out: int, batch: int, repeats: int, exact: bool = True) -> dict:
     """Median times of one training step of one layer: digital SGD (`x @ W.T`, `d @ W`, `W - lr d^T x`) and analog
     SGD on SoftBounds with BL = 31 (forward and backward reads through `AnalogIO`, then the pulsed update), with the
     batch fast path (`PulseUpdate(mode="moments")`) and, if `exact`, the bit-train reference (pulse by pulse),
-    timed side by side.
+    timed side by side. Each step is one jitted call that donates its weights (digital) or its optimizer state
+    (in situ) and gets the previous step's result, as in a training loop.
 
     **Returns:**
 
@@ -123,8 +137,8 @@ def insitu_row(n_in: int, n_out: int, batch: int, repeats: int, exact: bool = Tr
     x = jr.normal(kx, (batch, n_in), jnp.float32)
     d = 0.1 * jr.normal(kd, (batch, n_out), jnp.float32)
     W = 0.1 * jr.normal(kw, (n_out, n_in), jnp.float32)
-    digital = jax.jit(lambda W, x, d: (x @ W.T, d @ W, W - lr * d.T @ x))
-    fns = {"digital": lambda: digital(W, x, d)}
+    digital = jax.jit(lambda W, x, d: (x @ W.T, d @ W, W - lr * d.T @ x), donate_argnums=0)
+    fns = {"digital": _threaded(digital, W, x, d)}
     modes = {"fast": "moments", "exact": "bit_trains"} if exact else {"fast": "moments"}
     for name, mode in modes.items():
         opt = insitu.AnalogSGD(insitu_device(), lr=lr, pulse=insitu.PulseUpdate(bl=31, mode=mode))
@@ -134,8 +148,7 @@ def insitu_row(n_in: int, n_out: int, batch: int, repeats: int, exact: bool = Tr
             w = opt.weights(s)
             return periphery.read(w, x, key=k1), periphery.read(w.T, d, key=k2), opt.update(s, x, d, key=k3)
 
-        f, s0 = jax.jit(step), opt.init((n_out, n_in), key=ks)
-        fns[name] = lambda f=f, s0=s0: f(s0, x, d, kk)
+        fns[name] = _threaded(jax.jit(step, donate_argnums=0), opt.init((n_out, n_in), key=ks), x, d, kk)
     t = timing.median_times(fns, repeats=repeats, min_seconds=MIN_SECONDS)
     ex = t.get("exact")
     return {"shape": [n_in, n_out, batch], "digital_s": t["digital"], "fast_s": t["fast"],
