@@ -20,7 +20,7 @@ import numpy as np
 from .. import _random
 from .._custom_types import PRNGKeyArray
 from .._validate import check, check_int, check_key, concrete
-from ._closed_form import affine_moments, split_counts
+from ._closed_form import affine_moments, moment_normal, split_counts
 from .base import AbstractPulsedDevice
 
 
@@ -175,9 +175,9 @@ class AbstractStepDevice(AbstractPulsedDevice):
         # aihwkit's enforce_consistency: swap inverted bounds, then w_min <= 0 <= w_max.
         lo, hi = jnp.minimum(lo, hi), jnp.maximum(lo, hi)
         lo, hi = -jnp.abs(lo), jnp.abs(hi)
-        zeros = jnp.zeros(shape, jnp.float32)
-        return PulsedCells(w=zeros, hidden=zeros, scale_up=up, scale_down=down, w_min=lo, w_max=hi,
-                           aux=self.draw_aux(shape, aux_key))
+        # w and hidden in distinct buffers, so that the state can be donated to a jitted step.
+        return PulsedCells(w=jnp.zeros(shape, jnp.float32), hidden=jnp.zeros(shape, jnp.float32), scale_up=up,
+                           scale_down=down, w_min=lo, w_max=hi, aux=self.draw_aux(shape, aux_key))
 
     def _quantize(self, hidden, cells):
         if self.levels is None:
@@ -276,7 +276,8 @@ class AbstractStepDevice(AbstractPulsedDevice):
 
         For models with an affine step (`affine_steps`) and no `levels`, the weight is drawn once per cell from a
         Gaussian with the mean and variance of `_closed_form.affine_moments` (exact for known counts in one
-        direction) and clipped to the cell's bounds; a touched cell's read weight gets a fresh write noise. Other
+        direction; the standard normal variate from `_closed_form.moment_normal`) and clipped to the cell's bounds;
+        a touched cell's read weight gets a fresh write noise (without write noise it is the persistent weight). Other
         models draw integer counts `round(max(n + sqrt(var) xi, 0))` and apply them one by one, ups and downs spread
         evenly (`pulse`'s loop).
 
@@ -308,13 +309,17 @@ class AbstractStepDevice(AbstractPulsedDevice):
                                    exact=not random_counts)
         hidden = mean
         if random_counts or not is_zero(self.dw_min_std):
-            hidden = mean + jnp.sqrt(jnp.maximum(var, 0.0)) * _random.normal(k_draw, mean.shape)
-        hidden = jnp.clip(hidden, cells.w_min, cells.w_max)
+            hidden = mean + jnp.sqrt(jnp.maximum(var, 0.0)) * moment_normal(k_draw, mean.shape)
         touched = (n_up + n_down) > 0
-        seen = hidden
-        if not is_zero(self.write_noise_std):
-            seen = hidden + self.write_noise_std * self.dw_min * _random.normal(k_write, hidden.shape)
-        return cells._replace(hidden=jnp.where(touched, hidden, cells.hidden), w=jnp.where(touched, seen, cells.w))
+        hidden = jnp.where(touched, jnp.clip(hidden, cells.w_min, cells.w_max), cells.hidden)
+        if is_zero(self.write_noise_std):
+            # No write noise: a read sees the persistent weight (a copy of it, so that the state can be donated).
+            return cells._replace(hidden=hidden, w=jnp.copy(hidden))
+        # The read weight is formed from the stored persistent weight: without the barrier XLA evaluates the whole
+        # closed form a second time, in the loop that writes `w`.
+        hidden = jax.lax.optimization_barrier(hidden)
+        seen = hidden + self.write_noise_std * self.dw_min * _random.normal(k_write, hidden.shape)
+        return cells._replace(hidden=hidden, w=jnp.where(touched, seen, cells.w))
 
     def leak(self, cells: PulsedCells, t_seconds) -> PulsedCells:
         """The cells `t_seconds` later: the weight decays towards 0 as `w exp(-t / tau_s)` (charge leaking off a

@@ -47,9 +47,9 @@ class Counts(NamedTuple):
 
     @classmethod
     def zeros(cls, shape: tuple[int, int], n_arrays: int) -> Counts:
-        z = jnp.zeros((), jnp.float32)
         pulses = tuple(jnp.zeros(shape, jnp.int32) for _ in range(n_arrays))
-        return cls(pulses, z, z, z, z, z, z, z, z, z)
+        # One buffer per field, so that a state holding them can be donated to a jitted step.
+        return cls(pulses, *(jnp.zeros((), jnp.float32) for _ in cls._fields[1:]))
 
     def add(self, **increments) -> Counts:
         return self._replace(**{k: getattr(self, k) + jnp.asarray(v, jnp.float32) for k, v in increments.items()})

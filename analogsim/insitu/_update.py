@@ -121,11 +121,12 @@ class PulseUpdate(eqx.Module):
         `(n_up, var_up, n_down, var_down)`, float32 arrays of shape `(out, in)`.
         """
         p, q, bl = jax.vmap(lambda xb, db: self.probabilities(xb, db, lr, dw_min))(x, d)
-        qb = q * bl[:, None].astype(jnp.float32)
-        sx, sd = jnp.sign(x), jnp.sign(d)
-        left = jnp.stack([qb, qb * sd, qb * q, qb * q * sd])
-        right = jnp.stack([p, p * sx, p * p, p * p * sx])
-        t, s, t2, s2 = jnp.einsum("kbo,kbi->koi", left, right)
+        # The column factors as (out, batch) and four plain matrix products: XLA:CPU runs these through its fast
+        # GEMM, where a batched product contracting the leading axis of (4, batch, out) takes about 1.3x longer.
+        q, sd = q.T, jnp.sign(d).T
+        qb = q * bl[None, :].astype(jnp.float32)
+        sx, qbq = jnp.sign(x), qb * q
+        t, s, t2, s2 = (a @ b for a, b in ((qb, p), (qb * sd, p * sx), (qbq, p * p), (qbq * sd, p * p * sx)))
         n_up, n_down = 0.5 * (t - s), 0.5 * (t + s)
         var_up = jnp.maximum(n_up - 0.5 * (t2 - s2), 0.0)
         var_down = jnp.maximum(n_down - 0.5 * (t2 + s2), 0.0)

@@ -173,6 +173,21 @@ def test_write_noise_only_on_touched_cells(getkey):
     np.testing.assert_array_equal(c.w[N_CELLS // 2 :], 0.0)
 
 
+def test_random_counts_draw_is_normal_with_the_moments(getkey):
+    # pulse_counts with random counts: one moment-matched near-normal draw per cell (the fast update path). A
+    # noiseless constant step turns the count's mean and variance into the weight's: n dw and sqrt(var) dw; the
+    # draw's shape is the normal's to its fourth moment, its tails are cut at 4.44 sigma.
+    dev = devices.ConstantStep(dw_min=0.001, dw_min_std=0.0, w_min=-1.0, w_max=1.0)
+    cells = 200_000
+    c = dev.init((cells,), key=None)
+    n, var = jnp.full((cells,), 20.0), jnp.full((cells,), 16.0)
+    z = (np.asarray(dev.pulse_counts(c, n, jnp.zeros(cells), var, jnp.zeros(cells), key=getkey()).w, np.float64)
+         - 0.02) / 0.004
+    assert abs(z.mean()) < 0.01 and z.std() == pytest.approx(1.0, rel=0.01)
+    assert float(np.mean(z**4)) == pytest.approx(3.0, abs=0.1)  # standard error 0.02
+    assert np.abs(z).max() <= 4.45
+
+
 def test_levels_and_leakage():
     dev = devices.capacitor_li2018(dw_min_dtod=0.0, up_down_dtod=0.0, w_min_dtod=0.0, w_max_dtod=0.0,
                                    gamma_up_dtod=0.0, gamma_down_dtod=0.0, dw_min_std=0.0)
