@@ -40,7 +40,7 @@ __all__ = ["call", "program_key", "SUFFIX"]
 SUFFIX = ".hnnprog"
 _FORMAT = b"hnn-program 1\n"
 _CONFIG_FLAGS = ("jax_enable_x64", "jax_default_prng_impl", "jax_threefry_partitionable", "jax_default_matmul_precision")
-_LOADED: dict[str, tuple[Callable, Any]] = {}  # this process's programs by key: (callable on leaves, output treedef)
+_LOADED: dict[tuple[str, str], tuple[Callable, Any]] = {}  # (directory, key) -> (callable on leaves, output treedef)
 
 
 def call(directory: str | os.PathLike | None, fn, *args):
@@ -63,14 +63,28 @@ def call(directory: str | os.PathLike | None, fn, *args):
     key = program_key(fn, static, in_tree, leaves)
     if key is None:
         return fn(*args)
-    if key not in _LOADED:
-        program = _load(pathlib.Path(directory), key, leaves)
-        if program is None:
-            program = _export(pathlib.Path(directory), key, fn, static, in_tree, leaves)
-        if program is None:
-            return fn(*args)
-        _LOADED[key] = program
-    run, out_tree = _LOADED[key]
+    slot = (os.fspath(directory), key)
+    if slot in _LOADED:
+        return _run(_LOADED[slot], leaves)
+    program = _load(pathlib.Path(directory), key, leaves)
+    if program is not None:
+        try:
+            out = _run(program, leaves)
+        except Exception:  # a stored program that does not compile or run here is rebuilt
+            program = None
+        else:
+            _LOADED[slot] = program
+            return out
+    program = _export(pathlib.Path(directory), key, fn, static, in_tree, leaves)
+    if program is None:
+        return fn(*args)
+    _LOADED[slot] = program
+    return _run(program, leaves)
+
+
+def _run(program: tuple[Callable, Any], leaves):
+    """Calls a loaded program on the array `leaves` and rebuilds its output tree."""
+    run, out_tree = program
     return jax.tree.unflatten(out_tree, run(*leaves))
 
 
@@ -80,7 +94,7 @@ def program_key(fn, static, in_tree, leaves) -> str | None:
     stable across processes (an object address)."""
     if jax.process_count() > 1 or not leaves:
         return None
-    devices = {d for leaf in leaves for d in leaf.devices()}
+    devices = {d for leaf in leaves if isinstance(leaf, jax.Array) for d in leaf.devices()}
     if len(devices) != 1:
         return None
     static_leaves, static_tree = jax.tree.flatten(static)
