@@ -12,13 +12,13 @@ sizes, the replica count), the tree structure, shapes and dtypes of its array ar
 platform, the configuration flags that change tracing (x64, the PRNG implementation), and a hash of the source of
 `hnn` and `analogsim`. The file holds a format line, a JSON header (the key, the BLAKE2b digest of the program, the
 tree structure of the output) and the serialised program. A file that fails a check (truncated, corrupted, another
-key or format, a program whose inputs do not match) is ignored and rebuilt; files are written atomically
-(`analogsim.io.write_bytes`). Serialisation needs the `flatbuffers` package; without it, or where a program cannot
-be exported (arrays on several devices or processes, a static argument without a stable `repr`), the function is
-called as it is.
+key or format) or does not compile is ignored and rebuilt; files are written atomically (`analogsim.io.write_bytes`).
 
-A program is exported from the same trace that `jax.jit` would compile, and the first process calls the exported
-program too, so a run gives the same numbers with or without a cache entry.
+Serialising needs the `flatbuffers` package, and calling an exported program on a CPU needs scipy (`jax.export`
+loads LAPACK from it first, about 0.2 s of a warm start-up); without them, or where a program cannot be exported
+(arrays on several devices or processes, a static argument without a stable `repr`), the function runs as it is.
+A program is exported from the trace that `jax.jit` would compile, and the first process runs the exported program
+too, so a run gives the same numbers with or without a cache entry.
 """
 
 from __future__ import annotations
@@ -35,12 +35,13 @@ from typing import Any
 import equinox as eqx
 import jax
 
-__all__ = ["call", "program_key", "SUFFIX"]
+__all__ = ["call", "SUFFIX"]
 
 SUFFIX = ".hnnprog"
 _FORMAT = b"hnn-program 1\n"
 _CONFIG_FLAGS = ("jax_enable_x64", "jax_default_prng_impl", "jax_threefry_partitionable", "jax_default_matmul_precision")
-_LOADED: dict[tuple[str, str], tuple[Callable, Any]] = {}  # (directory, key) -> (callable on leaves, output treedef)
+# (directory, key) -> (compiled program on the array leaves, output treedef), or None: `fn` runs as it is
+_LOADED: dict[tuple[str, str], tuple[Callable, Any] | None] = {}
 
 
 def call(directory: str | os.PathLike | None, fn, *args):
@@ -60,35 +61,42 @@ def call(directory: str | os.PathLike | None, fn, *args):
         return fn(*args)
     dynamic, static = eqx.partition(args, eqx.is_array)
     leaves, in_tree = jax.tree.flatten(dynamic)
-    key = program_key(fn, static, in_tree, leaves)
+    key = _program_key(fn, static, in_tree, leaves)
     if key is None:
         return fn(*args)
     slot = (os.fspath(directory), key)
-    if slot in _LOADED:
-        return _run(_LOADED[slot], leaves)
-    program = _load(pathlib.Path(directory), key, leaves)
-    if program is not None:
-        try:
-            out = _run(program, leaves)
-        except Exception:  # a stored program that does not compile or run here is rebuilt
-            program = None
-        else:
-            _LOADED[slot] = program
-            return out
-    program = _export(pathlib.Path(directory), key, fn, static, in_tree, leaves)
-    if program is None:
+    if slot not in _LOADED:
+        _LOADED[slot] = _compiled_program(pathlib.Path(directory) / f"{key}{SUFFIX}", key, fn, static, in_tree, leaves)
+    if _LOADED[slot] is None:
         return fn(*args)
-    _LOADED[slot] = program
-    return _run(program, leaves)
-
-
-def _run(program: tuple[Callable, Any], leaves):
-    """Calls a loaded program on the array `leaves` and rebuilds its output tree."""
-    run, out_tree = program
+    run, out_tree = _LOADED[slot]
     return jax.tree.unflatten(out_tree, run(*leaves))
 
 
-def program_key(fn, static, in_tree, leaves) -> str | None:
+def _compiled_program(path: pathlib.Path, key: str, fn, static, in_tree, leaves) -> tuple[Callable, Any] | None:
+    """The program stored at `path`, else `fn` traced, exported and stored there, compiled for `leaves`: `(compiled
+    callable, output treedef)`, or None where no exported program compiles here (then `fn` runs as it is)."""
+    stored = _load(path, key)
+    if stored is not None and (program := _compile(*stored, leaves)) is not None:
+        return program
+    built = _export(fn, static, in_tree, leaves)
+    if built is None or (program := _compile(*built[:2], leaves)) is None:
+        return None
+    _write(path, key, built[1], built[2])
+    return program
+
+
+def _compile(exported, out_tree, leaves) -> tuple[Callable, Any] | None:
+    """`exported` compiled for `leaves` (JAX's persistent compilation cache serves the compile when it is on), or
+    None when it does not compile here: other input shapes, or a CPU without scipy, whose LAPACK `jax.export` loads
+    before it calls any program."""
+    try:
+        return jax.jit(exported.call).lower(*leaves).compile(), out_tree
+    except Exception:
+        return None
+
+
+def _program_key(fn, static, in_tree, leaves) -> str | None:
     """The hex key of the program `fn` traced with `static` and array `leaves` (tree `in_tree`), or None when it
     cannot be cached: arrays spread over several devices or processes, or a static value whose `repr` is not
     stable across processes (an object address)."""
@@ -128,9 +136,8 @@ def _environment() -> str:
     return f"jax {jax.__version__} jaxlib {jaxlib.__version__} equinox {eqx.__version__} {flags} {source.hexdigest()}"
 
 
-def _load(directory: pathlib.Path, key: str, leaves) -> tuple[Callable, Any] | None:
-    """The program stored under `key`, or None when there is none or it fails a check."""
-    path = directory / f"{key}{SUFFIX}"
+def _load(path: pathlib.Path, key: str):
+    """`(exported, output treedef)` from the file at `path`, or None when there is none or it fails a check."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -144,21 +151,18 @@ def _load(directory: pathlib.Path, key: str, leaves) -> tuple[Callable, Any] | N
         if header.get("key") != key or header.get("digest") != hashlib.blake2b(blob).hexdigest():
             return None
         exported = jax.export.deserialize(bytearray(blob))
-        if [(a.shape, a.dtype) for a in exported.in_avals] != [(x.shape, x.dtype) for x in leaves]:
-            return None
         out_tree = jax.tree.structure(_decode(header["out"]))
         if out_tree.num_leaves != len(exported.out_avals):
             return None
     except Exception:  # a damaged or foreign file is rebuilt, never trusted
         return None
-    return jax.jit(exported.call), out_tree
+    return exported, out_tree
 
 
-def _export(directory: pathlib.Path, key: str, fn, static, in_tree, leaves) -> tuple[Callable, Any] | None:
-    """Traces `fn` once, exports it, writes it under `key` and returns it loaded back; None if it cannot be
-    exported or serialised (e.g. without `flatbuffers`)."""
-    from analogsim import io
-
+def _export(fn, static, in_tree, leaves):
+    """`fn` traced once for `leaves` and exported: `(exported, output treedef, serialised bytes)`, the exported
+    program read back from its bytes (so a first run calls what later runs load); None where it cannot be exported
+    or serialised (e.g. without `flatbuffers`, or an output that is not a tree of arrays)."""
     wrapped = getattr(fn, "__wrapped__", fn)
     out_trees = []
 
@@ -170,15 +174,22 @@ def _export(directory: pathlib.Path, key: str, fn, static, in_tree, leaves) -> t
 
     try:
         blob = bytes(jax.export.export(jax.jit(flat))(*leaves).serialize())
-        out = _encode(jax.tree.unflatten(out_trees[0], [0] * out_trees[0].num_leaves))
-    except Exception:  # not exportable here (no flatbuffers, an output that is not a tree of arrays...)
+        _encode(jax.tree.unflatten(out_trees[0], [0] * out_trees[0].num_leaves))  # raises if it cannot be stored
+        return jax.export.deserialize(bytearray(blob)), out_trees[0], blob
+    except Exception:
         return None
+
+
+def _write(path: pathlib.Path, key: str, out_tree, blob: bytes) -> None:
+    """Stores a program atomically (`analogsim.io.write_bytes`); a cache that cannot be written is skipped."""
+    from analogsim import io
+
+    out = _encode(jax.tree.unflatten(out_tree, [0] * out_tree.num_leaves))
     header = json.dumps({"key": key, "digest": hashlib.blake2b(blob).hexdigest(), "out": out}).encode()
     try:
-        io.write_bytes(directory / f"{key}{SUFFIX}", _FORMAT + header + b"\n" + blob)
+        io.write_bytes(path, _FORMAT + header + b"\n" + blob)
     except OSError:
-        pass  # a read-only cache still runs the exported program
-    return jax.jit(jax.export.deserialize(bytearray(blob)).call), out_trees[0]
+        pass
 
 
 def _encode(skeleton) -> Any:
