@@ -10,8 +10,8 @@ process, so JAX's start-up and compilation are paid once: each file's block star
 own `s` line (and `v` lines); `--timeout` applies to each file.
 
 Compiled programs are kept on disk, so that a second run neither traces nor compiles the search: the search
-programs as `jax.export` artifacts (`hnn.solve(program_cache=...)`, one file per method, parameters and bucketed
-size), and their XLA executables in JAX's persistent compilation cache. Both live in `$HNN_CACHE_DIR`, else
+programs as `jax.export` files (`hnn.solve(program_cache=...)`, keyed by method, parameters and bucketed size),
+their XLA executables in JAX's persistent compilation cache. Both live in `$HNN_CACHE_DIR`, else
 `$XDG_CACHE_HOME/hnn/jax`, else `~/.cache/hnn/jax`; `--no-cache` (or `HNN_CACHE_DIR=off`) turns both off and writes
 nothing. Only the command line sets them; `hnn` used as a library leaves JAX's configuration alone.
 
