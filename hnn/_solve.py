@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
 import time
 from typing import Any, NamedTuple
@@ -11,15 +13,13 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
-from jax.experimental import multihost_utils
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import Array, Bool, Int
 
-from analogsim import distributed as _dist
 from analogsim.random import check_key
 
-from . import _method
+from . import _method, _program_cache
 from ._cnf import CNF
+from ._devices import broadcast_from_first, gather, replica_mesh, shard_carry
 from ._energy import energy, verify
 from ._method import AbstractMethod
 
@@ -110,7 +110,7 @@ class _Carry(NamedTuple):
 
 @eqx.filter_jit
 def _init_carry(method: AbstractMethod, problem, key, replicas: int, n_vars: int) -> _Carry:
-    x_key, init_key, loop_key = jr.split(key, 3)
+    x_key, init_key, loop_key = jr.split(jr.fold_in(key, SOLVE_PURPOSE), 3)  # compiled in: no eager op at start-up
     x0 = jr.bernoulli(x_key, 0.5, (replicas, n_vars))
     state = method.init(problem, x0, key=init_key)
     r = jnp.full((replicas,), -1, jnp.int32)
@@ -143,45 +143,6 @@ def _assignments(method: AbstractMethod, problem, state):
     return method.assignment(problem, state)
 
 
-def _replica_mesh(devices, replicas: int) -> Mesh | None:
-    """The 1-D device mesh the replicas are sharded over, or None for a single device.
-
-    `devices=None` uses every local device, as many as divide `replicas` evenly; an explicit device list must divide
-    `replicas`."""
-    if devices is None:
-        available = jax.local_devices()
-        n = max(d for d in range(1, len(available) + 1) if replicas % d == 0)
-        devices = available[:n]
-    else:
-        devices = list(devices)
-        if not devices:
-            raise ValueError(
-                "`devices` must be a non-empty sequence of jax devices, or None for all of them."
-            )
-        if replicas % len(devices):
-            raise ValueError(
-                f"`replicas` ({replicas}) must be a multiple of the number of devices ({len(devices)}) to shard them."
-            )
-    if len(devices) == 1:
-        return None
-    return Mesh(np.asarray(devices), ("replicas",))
-
-
-def _shard_carry(carry: _Carry, mesh: Mesh, replica_axis: int) -> _Carry:
-    """Place every per-replica array of the carry on `mesh`, split along its replica axis."""
-
-    def spec(ndim: int, axis: int) -> NamedSharding:
-        parts = [None] * ndim
-        parts[axis % ndim] = "replicas"
-        return NamedSharding(mesh, PartitionSpec(*parts))
-
-    state = jax.tree.map(
-        lambda a: jax.device_put(a, spec(a.ndim, replica_axis)) if a.ndim else a, carry.state
-    )
-    per_replica = [jax.device_put(a, spec(1, 0)) for a in (carry.hit_step, carry.flips, carry.unsat)]
-    return carry._replace(state=state, hit_step=per_replica[0], flips=per_replica[1], unsat=per_replica[2])
-
-
 def _check_solve_args(replicas, max_steps, timeout_s, stop):
     if not isinstance(replicas, int) or replicas < 1:
         raise ValueError(f"`replicas` must be a positive int, got {replicas!r}.")
@@ -206,6 +167,7 @@ def solve(
     stop: str = "any",
     chunk_steps: int | None = None,
     devices=None,
+    program_cache: str | os.PathLike | None = None,
 ) -> Solution:
     """Searches for a satisfying assignment of `cnf`.
 
@@ -230,6 +192,9 @@ def solve(
       `analogsim.distributed.initialize`, `jax.devices()` spans all processes: each calls `solve` alike, runs
       its share of the replicas and gets the whole `Solution`. The same key gives the same replicas, steps and
       assignment on one device, many devices or many processes.
+    - `program_cache`: a directory where the compiled search programs are kept with `jax.export`, so that a later
+      process loads them instead of tracing them (the command line passes its cache directory); None: off. Same
+      key, same result with or without it.
 
     **Returns:**
 
@@ -253,29 +218,31 @@ def solve(
     check_key(key)
     if (trivial := _trivial_solution(cnf, m, replicas)) is not None:
         return trivial
-    key = jr.fold_in(key, SOLVE_PURPOSE)
     start = time.perf_counter()
-    mesh = _replica_mesh(devices, replicas)
+    mesh = replica_mesh(devices, replicas)
     problem = m.prepare(cnf)
-    carry = _init_carry(m, problem, key, replicas, cnf.n_vars)
+    run = functools.partial(_program_cache.call, program_cache)  # run(f, *args) is f(*args), cached or not
+    carry = run(_init_carry, m, problem, key, replicas, cnf.n_vars)
     if mesh is not None:
-        carry = _shard_carry(carry, mesh, m.replica_axis)
+        carry = shard_carry(carry, mesh, m.replica_axis)
     deadline = None if timeout_s is None else start + timeout_s
-    carry = _run_chunks(m, problem, carry, max_steps, deadline, stop == "all", chunk_steps)
+    carry = _run_chunks(run, m, problem, carry, max_steps, deadline, stop == "all", chunk_steps)
     wall = time.perf_counter() - start
-    return _solution(cnf, m, problem, carry, replicas, wall)
+    return _solution(run, cnf, m, problem, carry, replicas, wall)
 
 
-def _run_chunks(m, problem, carry: _Carry, max_steps: int, deadline, stop_all: bool, chunk_steps) -> _Carry:
-    """Advances `carry` in chunks of compiled steps until the stop rule, the step budget or the `deadline`
-    (`time.perf_counter()` value, or None) is reached; without `chunk_steps` chunks aim at about 0.25 s."""
+def _run_chunks(run, m, problem, carry: _Carry, max_steps: int, deadline, stop_all: bool, chunk_steps) -> _Carry:
+    """Advances `carry` in chunks of compiled steps (each called through `run`) until the stop rule, the step budget
+    or the `deadline` (`time.perf_counter()` value, or None) is reached; without `chunk_steps` chunks aim at about
+    0.25 s."""
     chunk = chunk_steps if chunk_steps is not None else (max_steps if deadline is None else 256)
+    t = int(gather(carry.t))
     while True:
-        t0, t_before = time.perf_counter(), int(_dist.gather(carry.t))
+        t0, t_before = time.perf_counter(), t
         limit = min(t_before + max(int(chunk), 1), max_steps)
-        carry = _advance(m, problem, carry, jnp.asarray(limit, jnp.int32), stop_all)
-        hit = _dist.gather(carry.hit_step)
-        t = int(_dist.gather(carry.t))
+        carry = run(_advance, m, problem, carry, jax.device_put(np.int32(limit)), stop_all)
+        hit = gather(carry.hit_step)
+        t = int(gather(carry.t))
         finished = hit.min() >= 0 if stop_all else hit.max() >= 0
         if finished or t >= max_steps:
             return carry
@@ -284,21 +251,19 @@ def _run_chunks(m, problem, carry: _Carry, max_steps: int, deadline, stop_all: b
             if chunk_steps is None:  # aim at ~0.25 s chunks, never far past the deadline
                 per_step = (now - t0) / max(t - t_before, 1)
                 chunk = int(np.clip(min(0.25, deadline - now) / max(per_step, 1e-9), 16, 1 << 20))
-            decision = np.asarray([now >= deadline, chunk], np.int32)  # process 0's clock decides for all
-            if jax.process_count() > 1:
-                decision = np.asarray(multihost_utils.broadcast_one_to_all(decision))
+            decision = broadcast_from_first(np.asarray([now >= deadline, chunk], np.int32))  # process 0's clock
             if decision[0]:
                 return carry
             chunk = int(decision[1])
 
 
-def _solution(cnf: CNF, m: AbstractMethod, problem, carry: _Carry, replicas: int, wall: float) -> Solution:
+def _solution(run, cnf: CNF, m: AbstractMethod, problem, carry: _Carry, replicas: int, wall: float) -> Solution:
     """The `Solution` of a finished run: the earliest-solved replica's assignment, verified with NumPy, or the
     assignment with the fewest unsatisfied clauses."""
-    hit = _dist.gather(carry.hit_step)
-    t = int(_dist.gather(carry.t))
-    assignments = _dist.gather(_assignments(m, problem, carry.state))
-    unsat = _dist.gather(carry.unsat)
+    hit = gather(carry.hit_step)
+    t = int(gather(carry.t))
+    assignments = gather(run(_assignments, m, problem, carry.state))
+    unsat = gather(carry.unsat)
     solved = np.flatnonzero(hit >= 0)
     status = RESULTS.budget_exhausted
     if solved.size:
@@ -312,7 +277,7 @@ def _solution(cnf: CNF, m: AbstractMethod, problem, carry: _Carry, replicas: int
         status = RESULTS.satisfied
     else:
         assignment = assignments[int(np.argmin(unsat))]
-    flips = _dist.gather(carry.flips)
+    flips = gather(carry.flips)
     return Solution(
         assignment=assignment,
         status=status,
