@@ -69,7 +69,9 @@ class CNF(eqx.Module):
     n_vars: int = eqx.field(static=True)
 
     def __init__(self, clauses, n_vars: int):
-        clauses = jnp.asarray(clauses)
+        # Concrete clauses are checked on the host (numpy): checking them with jnp would compile a small program
+        # per new shape, which is most of the start-up of a one-file `python -m hnn` run.
+        clauses = np.asarray(clauses) if _is_concrete(clauses) else clauses
         if clauses.ndim == 1 and clauses.shape[0] == 0:
             clauses = clauses.reshape(0, 0)
         if clauses.ndim != 2:
@@ -78,15 +80,15 @@ class CNF(eqx.Module):
             raise ValueError(f"`clauses` must hold integers (signed literals), got dtype {clauses.dtype}.")
         if not isinstance(n_vars, (int, np.integer)) or isinstance(n_vars, bool) or n_vars < 0:
             raise ValueError(f"`n_vars` must be a non-negative Python int, got {n_vars!r}.")
-        self.clauses = clauses.astype(jnp.int32)
         self.n_vars = int(n_vars)
-        if _is_concrete(self.clauses) and self.clauses.size:
-            worst = int(jnp.max(jnp.abs(self.clauses)))
+        if _is_concrete(clauses) and clauses.size:
+            worst = int(np.max(np.abs(clauses.astype(np.int64))))
             if worst > self.n_vars:
                 raise ValueError(
                     f"literal {worst} is out of range: the formula has n_vars={self.n_vars} variables "
                     f"(literals must satisfy 1 <= |l| <= {self.n_vars})."
                 )
+        self.clauses = jax.device_put(clauses.astype(np.int32)) if _is_concrete(clauses) else clauses.astype(jnp.int32)
 
     @classmethod
     def from_clauses(cls, clauses: Iterable[Sequence[int]], n_vars: int | None = None) -> CNF:

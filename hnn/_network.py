@@ -9,6 +9,7 @@ energy gradient and so each variable's make and break counts (see `hnn.energy`).
 from __future__ import annotations
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Int
@@ -99,13 +100,13 @@ class HighOrderNetwork(eqx.Module):
             occ_valid[v, slot] = True
             fill[v] += 1
         return cls(
-            var=jnp.asarray(var),
-            negated=jnp.asarray(negated),
-            mask=jnp.asarray(mask),
-            padding=jnp.asarray(padding),
-            occ_clause=jnp.asarray(occ_clause),
-            occ_positive=jnp.asarray(occ_positive),
-            occ_valid=jnp.asarray(occ_valid),
+            var=jax.device_put(var),
+            negated=jax.device_put(negated),
+            mask=jax.device_put(mask),
+            padding=jax.device_put(padding),
+            occ_clause=jax.device_put(occ_clause),
+            occ_positive=jax.device_put(occ_positive),
+            occ_valid=jax.device_put(occ_valid),
             n_vars=n,
             n_clauses=m,
             width=k,
