@@ -20,6 +20,7 @@ from ._energy import (
     verify as verify,
 )
 from ._method import (
+    TUNED_SCHEDULES as TUNED_SCHEDULES,
     AbstractMethod as AbstractMethod,
     AbstractParallelHopfield as AbstractParallelHopfield,
     AnalogHopfield as AnalogHopfield,
@@ -30,6 +31,7 @@ from ._method import (
     StepInfo as StepInfo,
     WalkSAT as WalkSAT,
     default_analog_config as default_analog_config,
+    hopfield_schedule as hopfield_schedule,
     literal_matrix as literal_matrix,
     probsat_parameters as probsat_parameters,
 )
