@@ -1,5 +1,5 @@
-"""Digits MLP trained in situ on analog arrays: analog SGD, mixed precision and Tiki-Taka v2 on pulsed devices,
-against digital SGD with the same schedule.
+"""Digits MLP trained in situ on analog arrays: analog SGD, mixed precision, Tiki-Taka v2 and chopped Tiki-Taka v2
+on pulsed devices, against digital SGD with the same schedule.
 
     python examples/insitu_digits.py [--epochs N] [--lrs 0.005,0.01,0.02,0.03] [--seeds 0,1,2] [--json PATH]
         [--devices soft_bounds,constant_step,...] [--optimizers analog_sgd,mixed_precision,...]
