@@ -15,6 +15,7 @@ state.counts.max_pulses_per_cell
 ```
 """
 
+from ._chopped import ChoppedState as ChoppedState, ChoppedTTv2 as ChoppedTTv2
 from ._mixed import MixedPrecision as MixedPrecision
 from ._model import (
     InsituLinear as InsituLinear,

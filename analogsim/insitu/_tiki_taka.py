@@ -49,14 +49,15 @@ class TikiTakaV2(eqx.Module):
     t_sample_s: float | jax.Array = 1e-6
 
     def __check_init__(self):
-        check_device(self.device, "TikiTakaV2")
+        name = type(self).__name__
+        check_device(self.device, name)
         if self.device_c is not None:
-            check_device(self.device_c, "TikiTakaV2 (device_c)")
+            check_device(self.device_c, f"{name} (device_c)")
         self.pulse.check_lr(self.lr, self.device.dw_min)
-        check(lambda v: v >= 0, self.transfer_lr, "TikiTakaV2 transfer_lr must be >= 0")
-        check_int(self.transfer_every, "TikiTakaV2 transfer_every", minimum=1)
-        check_int(self.max_pulses, "TikiTakaV2 max_pulses", minimum=1)
-        check(lambda t: t >= 0, self.t_sample_s, "TikiTakaV2 t_sample_s must be >= 0")
+        check(lambda v: v >= 0, self.transfer_lr, f"{name} transfer_lr must be >= 0")
+        check_int(self.transfer_every, f"{name} transfer_every", minimum=1)
+        check_int(self.max_pulses, f"{name} max_pulses", minimum=1)
+        check(lambda t: t >= 0, self.t_sample_s, f"{name} t_sample_s must be >= 0")
 
     @property
     def _dev_c(self):
@@ -73,12 +74,14 @@ class TikiTakaV2(eqx.Module):
         """The slow array `C`: the weights the network reads."""
         return state.arrays[1].w
 
-    def _transfer(self, a_cells, c_cells, h, step, key):
-        """Read one column of `A`, filter it into `H`, pulse `C`'s column."""
+    def _transfer(self, a_cells, c_cells, h, k, key, sign=None):
+        """Read column `k` of `A` (times the chopper signs `sign` of its cells, if given), filter it into `H`, pulse
+        `C`'s column. Returns `(c_cells, h, pulses)`."""
         n_out, n_in = shape_of(a_cells)
-        k = (step // self.transfer_every) % n_in
         k_read, k_pulse = jr.split(key)
         a = self.io.read(a_cells.w, jax.nn.one_hot(k, n_in, dtype=jnp.float32), key=k_read)
+        if sign is not None:
+            a = a * sign
         h_col = jax.lax.dynamic_index_in_dim(h, k, axis=1, keepdims=False) + self.transfer_lr * a / self._dev_c.dw_min
         n_col = jnp.clip(jnp.trunc(h_col), -self.max_pulses, self.max_pulses)
         n = jnp.zeros((n_out, n_in), jnp.int32).at[:, k].set(n_col.astype(jnp.int32))
@@ -86,28 +89,57 @@ class TikiTakaV2(eqx.Module):
         h = h.at[:, k].set(h_col - n_col)
         return c_cells, h, jnp.abs(n)
 
-    def update(self, state: InsituState, x: jax.Array, d: jax.Array, *, key) -> InsituState:
-        """Train on a batch (`x` `(batch, in)`, `d` `(batch, out)` = `dL/dy` per sample)."""
-        shape = shape_of(state.arrays[0])
-        check_batch(x, d, shape)
+    def _samples(self, arrays, h, step, x, d, key, chopper=None):
+        """The per-sample loop: `A` pulsed with each sample's update, a column transfer every `transfer_every`
+        samples. `chopper`: `None` (plain TTv2), or `(signs, state, flip)`: the update of `A` and the transfer
+        read are multiplied by the in/out signs `signs(state) -> (c_in, c_out)`, and after the transfer of column
+        `k` in sweep `s` the state becomes `flip(state, k, s, key)`.
+
+        **Returns:**
+
+        `(a_cells, c_cells, h, step, pulses_a, pulses_c, transfers, chopper_state)`.
+        """
+        shape = shape_of(arrays[0])
         zero = jnp.zeros(shape, jnp.int32)
+        signs, chop0, flip = chopper if chopper is not None else (None, (), None)
 
         def one(carry, inputs):
-            a_cells, c_cells, h, step, pa, pc, n_tr = carry
+            a_cells, c_cells, h, step, pa, pc, n_tr, chop = carry
             xb, db, kb = inputs
             k_a, k_t = jr.split(kb)
+            if signs is not None:
+                c_in, c_out = signs(chop)
+                xb, db = xb * c_in, db * c_out
             a_cells, pulses = pulse_batch(self.device, self.pulse, a_cells, xb[None], db[None], self.lr,
                                           self.t_sample_s, key=k_a)
             c_cells = leak(self._dev_c, c_cells, self.t_sample_s)
             due = (step + 1) % self.transfer_every == 0
-            c_cells, h, pulses_c = jax.lax.cond(
-                due, lambda: self._transfer(a_cells, c_cells, h, step, k_t), lambda: (c_cells, h, zero))
-            return (a_cells, c_cells, h, step + 1, pa + pulses, pc + pulses_c, n_tr + due), None
+            t = step // self.transfer_every
+            k = t % shape[1]
 
-        init = (*state.arrays, state.buffer, state.step, zero, zero, jnp.int32(0))
+            def transfer():
+                sign = None if signs is None else signs(chop)[0][k] * signs(chop)[1]
+                c_new, h_new, p = self._transfer(a_cells, c_cells, h, k, k_t, sign)
+                chop_new = chop if flip is None else flip(chop, k, t // shape[1], jr.fold_in(k_t, 1))
+                return c_new, h_new, p, chop_new
+
+            c_cells, h, pulses_c, chop = jax.lax.cond(due, transfer, lambda: (c_cells, h, zero, chop))
+            return (a_cells, c_cells, h, step + 1, pa + pulses, pc + pulses_c, n_tr + due, chop), None
+
+        init = (*arrays, h, step, zero, zero, jnp.int32(0), chop0)
         keys = jr.split(key, x.shape[0])
-        (a_cells, c_cells, h, step, pa, pc, n_tr), _ = jax.lax.scan(one, init, (x, d, keys))
-        counts = state.counts.add_forward_backward(x.shape[0], *shape).add_pulses(0, pa).add_pulses(1, pc)
-        counts = counts.add(transfer_reads=n_tr, dac_transfer=n_tr * shape[1], adc_transfer=n_tr * shape[0],
-                            digital_ops=n_tr * 2 * shape[0])
+        out, _ = jax.lax.scan(one, init, (x, d, keys))
+        return out
+
+    def _counts(self, counts, shape, batch, pa, pc, n_tr):
+        counts = counts.add_forward_backward(batch, *shape).add_pulses(0, pa).add_pulses(1, pc)
+        return counts.add(transfer_reads=n_tr, dac_transfer=n_tr * shape[1], adc_transfer=n_tr * shape[0],
+                          digital_ops=n_tr * 2 * shape[0])
+
+    def update(self, state: InsituState, x: jax.Array, d: jax.Array, *, key) -> InsituState:
+        """Train on a batch (`x` `(batch, in)`, `d` `(batch, out)` = `dL/dy` per sample)."""
+        shape = shape_of(state.arrays[0])
+        check_batch(x, d, shape)
+        a_cells, c_cells, h, step, pa, pc, n_tr, _ = self._samples(state.arrays, state.buffer, state.step, x, d, key)
+        counts = self._counts(state.counts, shape, x.shape[0], pa, pc, n_tr)
         return InsituState((a_cells, c_cells), h, step, counts)
