@@ -10,7 +10,7 @@ The character-level language model of `examples/tiny_transformer.py` (same sizes
 run is that workload's recipe (AdamW, warm-up and cosine decay); the in-situ run starts from the same weights, takes
 the same steps, and trains every `AnalogLinear` (attention projections, MLP, head) on the chosen pulsed device with
 the chosen in-situ optimizer (`analogsim.insitu.InsituTrainer`; default: ECRAM, mixed precision with Adam in the
-digital unit at peak lr 0.01), the embeddings, positions, LayerNorms and biases
+digital unit at peak lr 0.02), the embeddings, positions, LayerNorms and biases
 with the same AdamW schedule in the same step; attention's `Q K^T` and `A V` stay digital. Forward and backward
 passes read the arrays through a 7-bit DAC, output noise and a 9-bit ADC. The float twin runs the in-situ recipe
 without the hardware (the in-situ optimizer's rule at its lr on the linear weights, AdamW on the rest).
