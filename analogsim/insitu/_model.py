@@ -176,6 +176,9 @@ class InsituTrainer(eqx.Module):
     `-lr (d / scale) x^T` in device units, moves `W` by `-lr d x^T`: its `lr` is the SGD learning rate of the
     layer's weights in their own units, the same for every layer whatever its scale (any positive factor on the
     error is the periphery's choice of learning rate; the backward read is invariant to it, its DAC normalizes).
+    An optimizer whose step is invariant to the gradient's scale (`MixedPrecision` with `digital=optax.adam(lr)`)
+    moves the array by about `lr` per step whatever `d / scale` is: its `lr` is in the array's weight units, and
+    the layer's weights move by `scale * lr`.
 
     **Arguments:**
 

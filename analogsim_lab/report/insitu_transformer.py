@@ -12,7 +12,8 @@ the full section within a few minutes on a laptop; `examples/insitu_transformer.
 
 
 def insitu_transformer_compute(ctx: Context, **overrides) -> dict:
-    """Train the digital and in-situ transformers (ECRAM, mixed precision); `overrides` go to `insitu_transformer`
+    """Train the digital and in-situ transformers (`insitu_transformer`'s default device and optimizer: ECRAM, mixed
+    precision with Adam in the digital unit); `overrides` go to `insitu_transformer`
     (tests shrink the model and corpus)."""
     kw = dict(quick=True, seed=ctx.seed, epochs=EPOCHS[ctx.quick], progress=ctx.progress)
     return insitu_transformer(**{**kw, **overrides})
@@ -32,7 +33,7 @@ def insitu_transformer_markdown(fig: dict) -> str:
         "| run | validation perplexity | ratio | pulses per weight | most-pulsed cell | energy |",
         "|---|---|---|---|---|---|",
         f"| digital | {fig['digital_ppl']:.3f} | 1 | | | |",
-        f"| float twin (SGD lr {fig['lr']:g} on the linear weights) | {fig['twin_ppl']:.3f} | "
+        f"| float twin ({fig['optimizer']}'s rule, lr {fig['lr']:g}, on the linear weights) | {fig['twin_ppl']:.3f} | "
         f"{fig['twin_ppl'] / fig['digital_ppl']:.3f} | | | |",
         f"| in situ ({fig['device']}, {fig['optimizer']}) | {fig['insitu_ppl']:.3f} | {fig['ratio']:.3f} | "
         f"{fig['pulses_per_weight']:.1f} | {fig['max_pulses_per_cell']} | {fig['energy_j']:.3g} J |",

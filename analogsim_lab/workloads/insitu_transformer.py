@@ -5,11 +5,12 @@ arrays (`analogsim.insitu.InsituTrainer`), against the same model trained digita
 The model, corpus and windows are those of `tiny_transformer` (`transformer_sizes`, the standard library's
 source). Every run starts from the same initial weights and takes the same steps (epochs, batch `BATCH_SIZE`, the
 same shuffles). The digital run is the transformer workload's recipe (AdamW, warm-up and cosine decay). The in-situ
-run pulses every `AnalogLinear` weight with the chosen optimizer (mixed precision by default) and trains the
+run pulses every `AnalogLinear` weight with the chosen optimizer (mixed precision with Adam in the digital unit
+by default) and trains the
 embeddings, positions, LayerNorms and biases digitally with the same AdamW schedule in the same step; attention's
 `Q K^T` and `A V` stay digital. Its validation perplexity is read through the arrays (7-bit DAC, output noise,
 9-bit ADC: `analogsim.insitu.AnalogIO()`), one noise draw per sequence. The float twin (`train_float_twin`) runs
-the in-situ recipe without the hardware: SGD on the linear weights, AdamW on the rest.
+the in-situ recipe without the hardware: the in-situ optimizer's rule on the linear weights, AdamW on the rest.
 """
 
 from __future__ import annotations
@@ -28,24 +29,44 @@ from analogsim.nn import TinyTransformer, analogize, sequence_loss, trainable
 
 from .common import BATCH_SIZE, Progress, fit, say
 from .corpus import TRAIN_FILES, VAL_FILES, VOCAB, load_stdlib_corpus, windows
-from .insitu import PULSE_TABLES, soft_bounds
+from .insitu import DEVICES as DIGITS_DEVICES, PULSE_TABLES, soft_bounds
 from .transformer import _train_digital, transformer_sizes
 
 DEVICES = {
     "ecram": devices.ecram_tang2018,
     "capacitor": devices.capacitor_li2018,
     "soft_bounds": soft_bounds,
+    "constant_step": DIGITS_DEVICES["constant_step"],
 }
-"""Training devices by name (the near-linear ECRAM and capacitor presets, and the asymmetric SoftBounds of the
-digits comparison)."""
+"""Training devices by name (the near-linear ECRAM and capacitor presets, the asymmetric SoftBounds and the
+symmetric near-ideal ConstantStep of the digits comparison)."""
+RULES = {
+    "mixed_precision_momentum": lambda lr, steps: optax.sgd(lr, momentum=0.9),
+    "mixed_precision_adam": lambda lr, steps: optax.adam(_schedule(steps, lr)),
+}
+"""The digital rule of the mixed-precision optimizers that run an optax transformation on the accumulated gradient
+(`MixedPrecision.digital`), by name: `make(lr, steps)`. Adam takes the digital recipe's schedule (warm-up and cosine
+decay over `steps`) peaking at `lr`, in the array's weight units per step. Every other optimizer's rule is
+`optax.sgd(lr)` (what `train_float_twin` mirrors)."""
 OPTIMIZERS = {
-    "mixed_precision": lambda dev, lr: insitu.MixedPrecision(dev, lr=lr),
-    "tiki_taka_v2": lambda dev, lr: insitu.TikiTakaV2(dev, lr=lr, transfer_lr=0.1,
-                                                      pulse=insitu.PulseUpdate(mode="moments")),
-    "analog_sgd": lambda dev, lr: insitu.AnalogSGD(dev, lr=lr, pulse=insitu.PulseUpdate(mode="moments")),
+    "mixed_precision": lambda dev, lr, steps: insitu.MixedPrecision(dev, lr=lr),
+    "mixed_precision_expected": lambda dev, lr, steps: insitu.MixedPrecision(dev, lr=lr, decrement="expected"),
+    "mixed_precision_momentum": lambda dev, lr, steps: insitu.MixedPrecision(
+        dev, lr=lr, digital=RULES["mixed_precision_momentum"](lr, steps)),
+    "mixed_precision_adam": lambda dev, lr, steps: insitu.MixedPrecision(
+        dev, lr=lr, digital=RULES["mixed_precision_adam"](lr, steps)),
+    "tiki_taka_v2": lambda dev, lr, steps: insitu.TikiTakaV2(dev, lr=lr, transfer_lr=0.1,
+                                                             pulse=insitu.PulseUpdate(mode="moments")),
+    "analog_sgd": lambda dev, lr, steps: insitu.AnalogSGD(dev, lr=lr, pulse=insitu.PulseUpdate(mode="moments")),
 }
-"""In-situ optimizers by name: `make(device, lr)` (`lr`: the SGD learning rate of the weights, see
-`InsituTrainer`)."""
+"""In-situ optimizers by name: `make(device, lr, steps)`; `lr` is the SGD learning rate of the weights (see
+`InsituTrainer`), or the peak learning rate of the digital rule in `RULES`."""
+DEFAULT = dict(device="ecram", optimizer="mixed_precision_adam", lrs=(0.02,))
+"""The in-situ run of the example and the report: ECRAM, mixed precision with Adam in the digital unit at peak lr
+0.02 (array weight units). The best of a grid at full size (3 epochs x 100 steps, 3,200 windows, seed 0; digital
+10.31): ECRAM Adam lr 0.003 / 0.01 / 0.02 / 0.04: 12.22 / 11.14 / 10.89 / 11.40 (1.06x digital at 0.02, 288 pulses
+per weight); ConstantStep Adam 0.01: 11.22; capacitor Adam 0.01: 11.88; plain mixed precision (SGD lr 0.3) on
+ECRAM with the expected decrement 15.91, on ConstantStep 15.39; ECRAM with momentum 0.9, lr 0.03: 16.02."""
 
 LR_DIGITAL = 3e-3
 """Peak AdamW learning rate of the digital leaves (the transformer workload's recipe)."""
@@ -109,7 +130,7 @@ def train_insitu(train_w, val_w, sz: dict, *, device: str, optimizer: str, lr: f
                               key=jr.fold_in(key, 0))
     model = analogize(digital, CrossbarConfig.ideal(), attention="projections")
     steps = epochs * (train_w.shape[0] // BATCH_SIZE)
-    trainer = insitu.InsituTrainer(OPTIMIZERS[optimizer](DEVICES[device](), lr),
+    trainer = insitu.InsituTrainer(OPTIMIZERS[optimizer](DEVICES[device](), lr, steps),
                                    optax.adamw(_schedule(steps, LR_DIGITAL), weight_decay=0.01))
     state = trainer.init(model, key=jr.fold_in(key, 20))
     evaluate = eqx.filter_jit(lambda m, s, k: val_loss(trainer.read_model(m, s), val_w, k))
@@ -124,20 +145,34 @@ def train_insitu(train_w, val_w, sz: dict, *, device: str, optimizer: str, lr: f
     return trainer, model, state, history
 
 
-def train_float_twin(train_w, sz: dict, *, lr: float, epochs: int, key, progress: Progress = None):
-    """The in-situ run's recipe in float32 on the digital model: plain SGD at `lr` on every linear weight (what the
-    in-situ optimizer does, without the device, the pulses and the reads), AdamW with the digital schedule on the
-    rest; the same initial model, batches and steps. Returns the trained model."""
-    say(progress, f"in-situ transformer: the float twin (SGD lr {lr:g} on the linear weights)")
+def train_float_twin(train_w, sz: dict, *, optimizer: str, lr: float, scales, epochs: int, key,
+                     progress: Progress = None):
+    """The in-situ run's recipe in float32 on the digital model: the in-situ optimizer's rule (`RULES`, else
+    `optax.sgd(lr)`) on every linear weight, without the device, the pulses and the reads, AdamW with the digital
+    schedule on the rest; the same initial model, batches and steps. A rule that is not plain SGD sees the layer's
+    gradient in the array's units and its update is scaled back, as on the array: `scale(1 / s)`, the rule,
+    `scale(s)`, with `s` the layer's digital gain (`scales`: `ModelState.scales`, in the order of the model's linear
+    layers). Returns the trained model."""
+    say(progress, f"in-situ transformer: the float twin ({optimizer}'s rule at lr {lr:g} on the linear weights)")
     model = TinyTransformer(VOCAB, sz["d_model"], sz["num_heads"], sz["num_layers"], sz["seq"], key=jr.fold_in(key, 0))
     is_linear = lambda x: isinstance(x, eqx.nn.Linear)  # noqa: E731
     params = eqx.filter(model, trainable(model))
     labels = jax.tree.map(lambda _: "digital", params)
     linears = lambda m: [x.weight for x in jax.tree.leaves(m, is_leaf=is_linear) if is_linear(x)]  # noqa: E731
-    labels = eqx.tree_at(linears, labels, ["linear"] * len(linears(labels)))
     steps = epochs * (train_w.shape[0] // BATCH_SIZE)
-    opt = optax.multi_transform({"linear": optax.sgd(lr), "digital": optax.adamw(_schedule(steps, LR_DIGITAL),
-                                                                                weight_decay=0.01)}, lambda _: labels)
+    transforms = {"digital": optax.adamw(_schedule(steps, LR_DIGITAL), weight_decay=0.01)}
+    if optimizer in RULES:
+        if len(scales) != len(linears(labels)):
+            raise ValueError(f"train_float_twin needs one scale per linear layer ({len(linears(labels))}), "
+                             f"got {len(scales)}")
+        names = [f"linear{i}" for i in range(len(scales))]
+        transforms |= {n: optax.chain(optax.scale(1 / float(s)), RULES[optimizer](lr, steps), optax.scale(float(s)))
+                       for n, s in zip(names, scales, strict=True)}
+    else:
+        names = ["linear"] * len(linears(labels))
+        transforms["linear"] = optax.sgd(lr)
+    labels = eqx.tree_at(linears, labels, names)
+    opt = optax.multi_transform(transforms, lambda _: labels)
     return fit(model, lambda m, b, k: sequence_loss(m, b[0], k), (train_w,), opt, epochs=epochs,
                key=jr.fold_in(key, 1), checkpoint_dir=None, name="insitu_transformer_twin")
 
@@ -169,8 +204,9 @@ def corpus(quick: bool, max_train_windows: int | None = None, sizes: dict | None
     return sz, train_w, windows(val_tok, sz["seq"])
 
 
-def insitu_transformer(*, quick: bool = False, seed: int = 0, device: str = "ecram",
-                       optimizer: str = "mixed_precision", lrs: tuple[float, ...] = (0.3,), epochs: int | None = None,
+def insitu_transformer(*, quick: bool = False, seed: int = 0, device: str = DEFAULT["device"],
+                       optimizer: str = DEFAULT["optimizer"], lrs: tuple[float, ...] = DEFAULT["lrs"],
+                       epochs: int | None = None,
                        max_train_windows: int | None = None, sizes: dict | None = None,
                        progress: Progress = None) -> dict:
     """Validation perplexity of the tiny transformer trained digitally and in situ, with the in-situ run's pulses,
@@ -180,7 +216,7 @@ def insitu_transformer(*, quick: bool = False, seed: int = 0, device: str = "ecr
 
     - `quick`: the quick model and corpus (`transformer_sizes(True)`), 2 epochs.
     - `seed`: the PRNG seed (the same initial model for both runs).
-    - `device`, `optimizer`: the in-situ run's device and optimizer (`DEVICES`, `OPTIMIZERS`).
+    - `device`, `optimizer`: the in-situ run's device and optimizer (`DEVICES`, `OPTIMIZERS`; default `DEFAULT`).
     - `lrs`: the in-situ learning rates to try; the best validation perplexity is kept, all are listed.
     - `epochs`: epochs of both runs (default 2 quick, 12 full: the transformer workload's digital recipe).
     - `max_train_windows`: use only this many training windows (at least `51 * BATCH_SIZE`: the digital recipe
@@ -212,7 +248,8 @@ def insitu_transformer(*, quick: bool = False, seed: int = 0, device: str = "ecr
     lr = min(runs, key=lambda v: runs[v][0])
     insitu_ppl, trainer, model, state = runs[lr]
     weights_ppl = math.exp(float(eqx.filter_jit(sequence_loss)(trainer.effective_model(model, state), val_w)))
-    twin = train_float_twin(train_w, sz, lr=lr, epochs=epochs, key=key, progress=progress)
+    twin = train_float_twin(train_w, sz, optimizer=optimizer, lr=lr, scales=state.scales, epochs=epochs, key=key,
+                            progress=progress)
     twin_ppl = math.exp(float(eqx.filter_jit(sequence_loss)(twin, val_w)))
     return {"digital_ppl": digital_ppl, "insitu_ppl": insitu_ppl, "insitu_ppl_weights": weights_ppl,
             "ratio": insitu_ppl / digital_ppl, "twin_ppl": twin_ppl, "ratio_twin": insitu_ppl / twin_ppl,
