@@ -81,7 +81,8 @@ class InsituState(NamedTuple):
     **Attributes:**
 
     - `arrays`: the device states (`PulsedCells` or the device's own cells), one per analog array.
-    - `buffer`: the digital accumulator (mixed precision's `chi`, Tiki-Taka's `H`), or a `(0,)` array.
+    - `buffer`: the digital accumulator (mixed precision's `chi`, Tiki-Taka's `H`), or a `(0,)` array; with a
+      digital optax transform (`MixedPrecision(digital=...)`) the pair `(chi, optax_state)`.
     - `step`: the number of samples seen (int32), which drives Tiki-Taka's transfer schedule.
     - `counts`: the `Counts` so far.
     """
