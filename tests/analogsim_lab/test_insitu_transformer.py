@@ -15,6 +15,7 @@ from analogsim_lab.workloads.insitu_transformer import corpus, insitu_transforme
 TINY = dict(sizes=dict(d_model=8, num_heads=1, num_layers=1, seq=8), max_train_windows=51 * BATCH_SIZE, epochs=1)
 
 
+@pytest.mark.slow  # 50 s of compiling five transformer programs; the trainer's steps are tested in test_insitu_model
 def test_insitu_transformer_section_tiny(tmp_path):
     ctx = Context(out=tmp_path, quick=True, seed=0, progress=lambda m: None)
     fig = insitu_transformer_compute(ctx, **TINY)

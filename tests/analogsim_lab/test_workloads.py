@@ -52,7 +52,8 @@ def test_mc_errors_shape_and_ideal_hardware(getkey):
 
 def test_sections_registry_holds_every_section():
     names = [n for n, _ in SECTIONS]
-    assert names == ["crossbar", "nn_digits", "nn_transformer", "insitu", "cost", "roadmap", "ksat", "ebm", "speed"]
+    assert names == ["crossbar", "nn_digits", "nn_transformer", "insitu", "insitu_transformer", "cost", "roadmap",
+                     "ksat", "ebm", "speed"]
     assert all(callable(f) for _, f in SECTIONS)
 
 
