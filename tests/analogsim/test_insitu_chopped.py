@@ -102,6 +102,7 @@ def test_counts_by_hand(getkey):
     assert float(c.digital_ops) == 2 * 2 * 2
 
 
+@pytest.mark.slow  # 11 s; jit and vmap of the shared Tiki-Taka loop are tested in test_insitu_optimizers
 def test_jit_and_vmap_over_seeds(getkey):
     dev = devices.SoftBounds(dw_min=0.001, dw_min_dtod=0.3, up_down=0.1, up_down_dtod=0.05, w_min=-1.0, w_max=1.0)
     opt = insitu.ChoppedTTv2(dev, lr=0.01, transfer_every=2, in_chop_prob=0.5, out_chop_prob=0.2,

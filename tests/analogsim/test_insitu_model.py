@@ -89,6 +89,7 @@ def test_taps_equal_inputs_and_output_gradients(getkey):
     np.testing.assert_allclose(g2, d2.reshape(-1, 2), atol=1e-6)
 
 
+@pytest.mark.slow  # 16 s; the taps are checked against float gradients on an MLP in the default run
 def test_transformer_taps_give_the_weight_gradient(getkey):
     """On the tiny transformer (attention projections included), `sum_samples d x^T` of every analog layer is the
     gradient of the float model's loss w.r.t. that layer's weight."""

@@ -85,6 +85,8 @@ SCRIPT = textwrap.dedent(
 )
 
 
+# The four-device subprocess takes about 40 s: its tests are slow-marked; the default run checks tile-parallel
+# arrays in-process below, and CI's two-process step checks them across processes.
 @pytest.fixture(scope="module")
 def four_devices():
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
@@ -93,6 +95,7 @@ def four_devices():
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["ideal", "pcm_8bit_noisy", "pcm_8bit_drifted"])
 def test_equals_unsharded_crossbar(four_devices, name):
     r = four_devices[name]
@@ -101,10 +104,12 @@ def test_equals_unsharded_crossbar(four_devices, name):
     assert r["err"] <= tol * r["scale"], r
 
 
+@pytest.mark.slow
 def test_plain_call_on_placed_crossbar_is_bit_identical(four_devices):
     assert four_devices["placed_call_equal"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["ideal", "pcm_8bit_noisy", "pcm_8bit_drifted"])
 def test_each_device_holds_a_quarter(four_devices, name):
     """The memory budget: every device holds exactly a quarter of the conductances and target weights."""
@@ -115,12 +120,14 @@ def test_each_device_holds_a_quarter(four_devices, name):
     assert r["bytes"] == [r["whole"] // 4] * 4
 
 
+@pytest.mark.slow
 def test_sharded_model(four_devices):
     r = four_devices["model"]
     assert r["err"] <= TOL_DRIFT * r["scale"], r
     assert r["bytes"] == [r["whole"] // 4] * 4
 
 
+@pytest.mark.slow
 def test_tiles_must_divide_the_axis(four_devices):
     assert "6 input tile(s)" in four_devices["bad"] and "divisible by 4" in four_devices["bad"]
 

@@ -11,6 +11,7 @@ from analogsim_lab.report.insitu import insitu_compute, insitu_markdown, insitu_
 from analogsim_lab.workloads import insitu as lab, load_digits_split
 
 
+@pytest.mark.slow  # 55 s; the section's runs are the workload functions tested below and in tests/analogsim
 def test_insitu_section_tiny(tmp_path):
     ctx = Context(out=tmp_path, quick=True, seed=0, progress=lambda m: None)
     figs = insitu_compute(ctx, epochs=1, n_train=40)
@@ -32,6 +33,7 @@ def _tiny_data():
     return xtr[:40], ytr[:40], xte[:60], yte[:60]
 
 
+@pytest.mark.slow  # 30 s of compiling
 def test_vmapped_runs_equal_single_runs():
     data = _tiny_data()
     dev = lab.DEVICES["soft_bounds"]()

@@ -156,6 +156,7 @@ def _uninterrupted(out):
         SECTIONS[:] = saved
 
 
+@pytest.mark.slow  # 25 s; resumption after a kill is also tested in test_rbm_digits and test_nn_train
 def test_report_killed_mid_section_resumes_to_the_uninterrupted_results(tmp_path):
     ref, out = tmp_path / "ref", tmp_path / "out"
     _uninterrupted(ref)

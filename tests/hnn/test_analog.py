@@ -35,6 +35,7 @@ def test_ideal_analog_counts_equal_digital_make_break():
         assert int(jnp.sum(s[r] == 0)) == int(hnn.energy(cnf, x[r].astype(bool)))
 
 
+@pytest.mark.slow  # 13 s
 def test_pcm_counts_right_when_fresh_and_wrong_after_a_year_of_drift():
     # Counts are small integers read through a 1-LSB-per-literal ADC: fresh PCM (programming and read noise a few
     # percent of one literal's conductance) reads them exactly; a year of uncompensated drift scales conductances

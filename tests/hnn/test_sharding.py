@@ -34,6 +34,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # 16 s; CI's two-process step checks hnn.solve across processes
 def test_sharded_equals_unsharded():
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
     proc = subprocess.run(
