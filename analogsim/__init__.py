@@ -15,19 +15,37 @@ noise of a crossbar) are drawn with the counter-based `analogsim.random`.
 """
 
 import importlib as _importlib
+from typing import TYPE_CHECKING
 
-from . import cost as cost, devices as devices, io as io, random as random
-from ._config import CrossbarConfig as CrossbarConfig
-from ._converters import ADC as ADC, DAC as DAC, quantize as quantize
-from ._crossbar import Crossbar as Crossbar, program as program
-from ._nonideal import IRDrop as IRDrop, ReadNoise as ReadNoise, StuckAt as StuckAt
+from . import io as io, random as random
+
+if TYPE_CHECKING:  # the names below are imported on first use (see `_LAZY_NAMES`)
+    from . import checkpoint, cost, devices, distributed, insitu, nn, roadmap, timing  # noqa: F401
+    from ._config import CrossbarConfig as CrossbarConfig
+    from ._converters import ADC as ADC, DAC as DAC, quantize as quantize
+    from ._crossbar import Crossbar as Crossbar, program as program
+    from ._nonideal import IRDrop as IRDrop, ReadNoise as ReadNoise, StuckAt as StuckAt
+    from .nn import analogize as analogize, program_model as program_model
 
 __version__ = "0.1.0"
 
-# Imported on first use, so that a program that needs only crossbars and their cost (e.g. `python -m hnn`) does not
-# pay for the training stack (optax) and the roadmap at start-up.
-_LAZY_MODULES = ("checkpoint", "distributed", "insitu", "nn", "roadmap", "timing")
-_LAZY_NAMES = {"analogize": "nn", "program_model": "nn"}
+# Imported on first use, so that a program that needs only a few of them (e.g. `python -m hnn`, which reads files
+# and draws random numbers) does not pay at start-up for the crossbar models, the cost model, the training stack
+# (optax) and the roadmap.
+_LAZY_MODULES = ("checkpoint", "cost", "devices", "distributed", "insitu", "nn", "roadmap", "timing")
+_LAZY_NAMES = {
+    "CrossbarConfig": "_config",
+    "ADC": "_converters",
+    "DAC": "_converters",
+    "quantize": "_converters",
+    "Crossbar": "_crossbar",
+    "program": "_crossbar",
+    "IRDrop": "_nonideal",
+    "ReadNoise": "_nonideal",
+    "StuckAt": "_nonideal",
+    "analogize": "nn",
+    "program_model": "nn",
+}
 
 
 def __getattr__(name: str):

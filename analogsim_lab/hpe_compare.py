@@ -13,12 +13,14 @@ one step on each network's PCM crossbar, `hnn.analog_step_cost` and `hnn.qubo_st
 within its step budget has TTS99 `inf`; where that makes a median infinite the table shows the budget as a lower
 bound (`>=`) and the ratio is a lower bound.
 
-Run it: `python -m analogsim_lab.hpe_compare --sizes 20,50,75,100,150 --count 5 --out hpe.json`.
+Run it: `python -m analogsim_lab.hpe_compare --sizes 20,50,75,100,150 --count 10 --out hpe.json` (rerun the
+same command to resume after an interruption).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import pathlib
 import sys
 import time
@@ -79,8 +81,10 @@ METHODS = {
 def budgets(n_vars: int, scale: float = 1.0) -> dict[str, int]:
     """The step budget of each evaluation run at size `n_vars` times `scale` (tuning runs use a quarter):
     parallel steps of the high-order network and sweeps of the annealer (a sweep costs the CPU about 4x a
-    high-order step), sized so that a 2-core CPU runs a size in minutes."""
-    base = 1 if n_vars <= 20 else 2 if n_vars <= 50 else 4
+    high-order step). At N = 150 the annealer's budget is 400,000 sweeps: its TTS99 on the first uf150 file is about 1.3
+    million sweeps (16 of 32 runs of 200,000 sweeps solve it), so shorter runs leave instances unsolved and the
+    ratio only bounded. A size up to 100 takes minutes on a 2-core CPU, N = 150 about half an hour."""
+    base = next((b for limit, b in ((20, 1), (50, 2), (75, 4), (100, 8)) if n_vars <= limit), 32)
     return {"hopfield": max(int(25_000 * base * scale), 8), "annealing": max(int(12_500 * base * scale), 8)}
 
 
@@ -229,8 +233,14 @@ def compare(
     replicas: int = 32,
     budget_scale: float = 1.0,
     progress=None,
+    checkpoint: pathlib.Path | None = None,
 ) -> dict:
-    """`compare_size` for every size (`budget_scale` multiplies every step budget); returns `{"rows", "hpe": {"tts_ratio", "ets_ratio", "n_vars"}, "wall_time_s"}`."""
+    """`compare_size` for every size (`budget_scale` multiplies every step budget); returns `{"rows", "hpe":
+    {"tts_ratio", "ets_ratio", "n_vars"}, "settings", "wall_time_s"}`.
+
+    With `checkpoint` (a JSON path) the result so far is written there atomically after each size, and a rerun
+    with the same settings (`count`, `tune_count`, `replicas`, `budget_scale`) keeps the sizes already in the file
+    instead of running them again; a file with other settings is an error, not overwritten."""
     if not budget_scale > 0:
         raise ValueError(f"`budget_scale` must be positive, got {budget_scale}.")
     if count < 1 or tune_count < 1 or replicas < 2:
@@ -238,23 +248,49 @@ def compare(
             f"need count >= 1, tune_count >= 1 and replicas >= 2, got {count}, {tune_count}, {replicas}."
         )
     progress = progress or (lambda msg: None)
+    settings = {"count": count, "tune_count": tune_count, "replicas": replicas, "budget_scale": budget_scale}
+    done = _finished_rows(checkpoint, settings)
     start = time.perf_counter()
-    rows = [
-        compare_size(
-            n,
-            count=count,
-            tune_count=tune_count,
-            replicas=replicas,
-            progress=progress,
-            budget_scale=budget_scale,
+    rows = []
+    for n in sizes:
+        if n in done:
+            progress(f"N={n}: kept from {checkpoint}")
+            rows.append(done[n])
+            continue
+        rows.append(
+            compare_size(
+                n, count=count, tune_count=tune_count, replicas=replicas, progress=progress, budget_scale=budget_scale
+            )
         )
-        for n in sizes
-    ]
+        if checkpoint is not None:
+            write_json(checkpoint, _result(rows + [r for m, r in done.items() if m not in sizes], settings, start))
+    return _result(rows, settings, start)
+
+
+def _result(rows: list, settings: dict, start: float) -> dict:
     return {
         "rows": rows,
         "hpe": {"tts_ratio": HPE_TTS_RATIO, "ets_ratio": HPE_ETS_RATIO, "n_vars": 150},
+        "settings": settings,
         "wall_time_s": time.perf_counter() - start,
     }
+
+
+def _finished_rows(checkpoint: pathlib.Path | None, settings: dict) -> dict[int, dict]:
+    """The rows already in `checkpoint` by size, when it exists and was run with `settings`."""
+    if checkpoint is None or not pathlib.Path(checkpoint).exists():
+        return {}
+    try:
+        saved = json.loads(pathlib.Path(checkpoint).read_text())
+        rows = {int(r["n_vars"]): r for r in saved["rows"]}
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{checkpoint} is not a result of this comparison ({e}); move it away to start over.") from e
+    if saved.get("settings") != settings:
+        raise ValueError(
+            f"{checkpoint} was run with settings {saved.get('settings')}, not {settings}; move it away or "
+            "rerun with its settings."
+        )
+    return rows
 
 
 def _cell(summary: dict, fmt: str = "{:.3g}") -> str:
@@ -313,20 +349,27 @@ def main(argv=None) -> int:
         "--replicas", type=int, default=32, help="independent runs per instance (TTS99 sample)"
     )
     parser.add_argument("--budget-scale", type=float, default=1.0, help="multiply every step budget by this")
-    parser.add_argument("--out", type=pathlib.Path, default=None, help="write the result as JSON here")
+    parser.add_argument(
+        "--out", type=pathlib.Path, default=None, help="write the result as JSON here (after each size; a rerun resumes)"
+    )
     args = parser.parse_args(argv)
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
         parser.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
-    result = compare(
-        sizes,
-        count=args.count,
-        tune_count=args.tune_count,
-        replicas=args.replicas,
-        budget_scale=args.budget_scale,
-        progress=lambda m: print(m, file=sys.stderr, flush=True),
-    )
+    try:
+        result = compare(
+            sizes,
+            count=args.count,
+            tune_count=args.tune_count,
+            replicas=args.replicas,
+            budget_scale=args.budget_scale,
+            progress=lambda m: print(m, file=sys.stderr, flush=True),
+            checkpoint=args.out,
+        )
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(format_table(result))
     if args.out is not None:
         write_json(args.out, result)

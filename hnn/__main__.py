@@ -10,8 +10,8 @@ process, so JAX's start-up and compilation are paid once: each file's block star
 own `s` line (and `v` lines); `--timeout` applies to each file.
 
 Compiled programs are kept on disk, so that a second run neither traces nor compiles the search: the search
-programs as `jax.export` files (`hnn.solve(program_cache=...)`, keyed by method, parameters and bucketed size),
-their XLA executables in JAX's persistent compilation cache. Both live in `$HNN_CACHE_DIR`, else
+programs as serialised XLA executables (`hnn.solve(program_cache=...)`, keyed by method, parameters and bucketed
+size), the few other small programs in JAX's persistent compilation cache. Both live in `$HNN_CACHE_DIR`, else
 `$XDG_CACHE_HOME/hnn/jax`, else `~/.cache/hnn/jax`; `--no-cache` (or `HNN_CACHE_DIR=off`) turns both off and writes
 nothing. Only the command line sets them; `hnn` used as a library leaves JAX's configuration alone.
 
@@ -118,8 +118,9 @@ def cache_dir(environ=os.environ) -> pathlib.Path | None:
 
 
 def _enable_cache(path: pathlib.Path) -> None:
-    """Turn on JAX's persistent compilation cache in `path` for every program, however quick to compile (a k-SAT
-    search compiles in about a second, which is the start-up the cache saves)."""
+    """Turn on JAX's persistent compilation cache in `path` for every program, however quick to compile: the search
+    programs are stored by `hnn.solve(program_cache=...)`, and this cache serves the small programs around them
+    (the key, the conversions), each of which would otherwise compile again at every start-up."""
     import jax
 
     path.mkdir(parents=True, exist_ok=True)

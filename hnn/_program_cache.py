@@ -1,24 +1,26 @@
-"""The compiled programs of `hnn.solve` kept on disk as `jax.export` artifacts, so that a later process loads them
-instead of tracing them.
+"""The compiled programs of `hnn.solve` kept on disk as serialised XLA executables, so that a later process loads
+them instead of tracing, lowering and compiling them.
 
 JAX's persistent compilation cache skips XLA's compile on a second run, but every process still traces the search
-loop and lowers it to StableHLO (about half a second for probSAT's loop on a CPU). An exported program is StableHLO
-already: a later process deserialises it, and JAX's persistent compilation cache (when on) serves its XLA compile.
+loop and lowers it to StableHLO (about half a second for probSAT's loop on a CPU). A stored executable
+(`jax.experimental.serialize_executable`) skips all three: a later process loads it in milliseconds.
 
 Each program is one file `<key>.hnnprog` in the cache directory. The key is a hash of everything that determines the
 program: the function, the static part of its arguments (the method and its parameters, the problem's static
 sizes, the replica count), the tree structure, shapes and dtypes of its array arguments (bucketed by
 `hnn.bucket_size`, so one file serves many formulas of similar size), the jax, jaxlib and equinox versions, the
-platform, the configuration flags that change tracing (x64, the PRNG implementation), and a hash of the source of
-`hnn` and `analogsim`. The file holds a format line, a JSON header (the key, the BLAKE2b digest of the program, the
-tree structure of the output) and the serialised program. A file that fails a check (truncated, corrupted, another
-key or format) or does not compile is ignored and rebuilt; files are written atomically (`analogsim.io.write_bytes`).
+platform, device and host CPU (machine type and instruction-set flags: the executable is native code), the
+configuration flags that change tracing (x64, the PRNG implementation), and a hash of the source of `hnn` and
+`analogsim`. The file holds a format line, a JSON header (the key, the BLAKE2b digest of the executable, the
+number of inputs and the tree structure of the output) and the executable. A file that fails a check (truncated,
+corrupted, another key or format) or does not load is ignored and rebuilt; files are written atomically
+(`analogsim.io.write_bytes`).
 
-Serialising needs the `flatbuffers` package, and calling an exported program on a CPU needs scipy (`jax.export`
-loads LAPACK from it first, about 0.2 s of a warm start-up); without them, or where a program cannot be exported
-(arrays on several devices or processes, a static argument without a stable `repr`), the function runs as it is.
-A program is exported from the trace that `jax.jit` would compile, and the first process runs the exported program
-too, so a run gives the same numbers with or without a cache entry.
+The executable is stored with JAX's pickling of compiled programs, and loading a pickle can run code: like Python's
+own `__pycache__`, the cache directory must be writable by its user only (the default, `~/.cache/hnn/jax`, is).
+Where a program cannot be stored (arrays on several devices or processes, a static argument without a stable
+`repr`, a backend that does not serialise executables) the function runs as it is. The first process runs the
+executable it stores, so a run gives the same numbers with or without a cache entry.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import importlib
 import json
 import os
 import pathlib
+import platform
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -38,14 +42,14 @@ import jax
 __all__ = ["call", "SUFFIX"]
 
 SUFFIX = ".hnnprog"
-_FORMAT = b"hnn-program 1\n"
+_FORMAT = b"hnn-program 2\n"
 _CONFIG_FLAGS = ("jax_enable_x64", "jax_default_prng_impl", "jax_threefry_partitionable", "jax_default_matmul_precision")
 # (directory, key) -> (compiled program on the array leaves, output treedef), or None: `fn` runs as it is
 _LOADED: dict[tuple[str, str], tuple[Callable, Any] | None] = {}
 
 
 def call(directory: str | os.PathLike | None, fn, *args):
-    """`fn(*args)` for an `eqx.filter_jit` function `fn`, through the exported program kept in `directory`.
+    """`fn(*args)` for an `eqx.filter_jit` function `fn`, through the compiled program stored in `directory`.
 
     **Arguments:**
 
@@ -74,26 +78,50 @@ def call(directory: str | os.PathLike | None, fn, *args):
 
 
 def _compiled_program(path: pathlib.Path, key: str, fn, static, in_tree, leaves) -> tuple[Callable, Any] | None:
-    """The program stored at `path`, else `fn` traced, exported and stored there, compiled for `leaves`: `(compiled
-    callable, output treedef)`, or None where no exported program compiles here (then `fn` runs as it is)."""
-    stored = _load(path, key)
-    if stored is not None and (program := _compile(*stored, leaves)) is not None:
-        return program
-    built = _export(fn, static, in_tree, leaves)
-    if built is None or (program := _compile(*built[:2], leaves)) is None:
+    """The executable stored at `path`, else `fn` traced, compiled and stored there: `(compiled callable on the
+    array leaves, output treedef)`, or None where it does not compile on the leaves (then `fn` runs as it is)."""
+    device = next(d for leaf in leaves if isinstance(leaf, jax.Array) for d in leaf.devices())
+    stored = _load(path, key, len(leaves), device)
+    if stored is not None:
+        return stored
+    built = _build(fn, static, in_tree, leaves)
+    if built is None:
         return None
-    _write(path, key, built[1], built[2])
-    return program
+    compiled, out_tree, payload = built
+    if payload is not None:
+        _write(path, key, len(leaves), out_tree, payload)
+    return compiled, out_tree
 
 
-def _compile(exported, out_tree, leaves) -> tuple[Callable, Any] | None:
-    """`exported` compiled for `leaves` (JAX's persistent compilation cache serves the compile when it is on), or
-    None when it does not compile here: other input shapes, or a CPU without scipy, whose LAPACK `jax.export` loads
-    before it calls any program."""
+def _build(fn, static, in_tree, leaves):
+    """`fn` traced and compiled once for `leaves`, as a function of the array leaves that returns the output
+    leaves: `(compiled, output treedef, serialised executable or None where it cannot be serialised)`, or None
+    where it does not compile (or its output is not a tree of arrays whose structure a file can hold)."""
+    wrapped = getattr(fn, "__wrapped__", fn)
+    out_trees = []
+
+    def flat(*xs):
+        out = wrapped(*eqx.combine(jax.tree.unflatten(in_tree, list(xs)), static))
+        out_leaves, out_tree = jax.tree.flatten(out)
+        out_trees.append(out_tree)
+        return out_leaves
+
+    # A name of its own for every build, so that JAX's persistent compilation cache (when on) never serves this
+    # compile: an executable loaded from that cache runs, but serialised again it loses its kernels (XLA:CPU then
+    # fails with "Function ... not found" when a later process calls it).
+    flat.__name__ = flat.__qualname__ = f"hnn_program_{secrets.token_hex(8)}"
     try:
-        return jax.jit(exported.call).lower(*leaves).compile(), out_tree
+        compiled = jax.jit(flat).lower(*leaves).compile()
+        _encode(jax.tree.unflatten(out_trees[0], [0] * out_trees[0].num_leaves))  # raises if it cannot be stored
     except Exception:
         return None
+    try:
+        from jax.experimental import serialize_executable
+
+        payload = serialize_executable.serialize(compiled)[0]
+    except Exception:  # a backend without executable serialisation: run it, store nothing
+        payload = None
+    return compiled, out_trees[0], payload
 
 
 def _program_key(fn, static, in_tree, leaves) -> str | None:
@@ -112,7 +140,7 @@ def _program_key(fn, static, in_tree, leaves) -> str | None:
     wrapped = getattr(fn, "__wrapped__", fn)
     parts = [
         _environment(),
-        next(iter(devices)).platform,
+        f"{next(iter(devices)).platform} device {next(iter(devices)).id} {_host()}",
         f"{wrapped.__module__}.{wrapped.__qualname__}",
         static_text,
         str(in_tree),
@@ -136,8 +164,22 @@ def _environment() -> str:
     return f"jax {jax.__version__} jaxlib {jaxlib.__version__} equinox {eqx.__version__} {flags} {source.hexdigest()}"
 
 
-def _load(path: pathlib.Path, key: str):
-    """`(exported, output treedef)` from the file at `path`, or None when there is none or it fails a check."""
+@functools.lru_cache(maxsize=1)
+def _host() -> str:
+    """The host CPU an executable was compiled for: machine type and, on Linux, a hash of the instruction-set
+    flags (an executable compiled for one CPU may use instructions another lacks)."""
+    flags = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line for line in f if line.startswith(("flags", "Features"))), "")
+    except OSError:
+        pass
+    return f"{platform.machine()} {hashlib.blake2b(flags.encode(), digest_size=8).hexdigest()}"
+
+
+def _load(path: pathlib.Path, key: str, n_in: int, device) -> tuple[Callable, Any] | None:
+    """`(compiled, output treedef)` from the file at `path`, loaded onto `device`, or None when there is none or it
+    fails a check."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -148,44 +190,35 @@ def _load(path: pathlib.Path, key: str):
         header_end = data.index(b"\n", len(_FORMAT))
         header = json.loads(data[len(_FORMAT) : header_end])
         blob = data[header_end + 1 :]
-        if header.get("key") != key or header.get("digest") != hashlib.blake2b(blob).hexdigest():
+        if (
+            header.get("key") != key
+            or header.get("inputs") != n_in
+            or header.get("digest") != hashlib.blake2b(blob).hexdigest()
+        ):
             return None
-        exported = jax.export.deserialize(bytearray(blob))
         out_tree = jax.tree.structure(_decode(header["out"]))
-        if out_tree.num_leaves != len(exported.out_avals):
-            return None
+        from jax.experimental import serialize_executable
+
+        compiled = serialize_executable.deserialize_and_load(
+            blob,
+            jax.tree.structure(((0,) * n_in, {})),  # jit(flat)(*leaves): positional leaves, no keywords
+            jax.tree.structure([0] * out_tree.num_leaves),
+            backend=device.client,
+            execution_devices=[device],
+        )
     except Exception:  # a damaged or foreign file is rebuilt, never trusted
         return None
-    return exported, out_tree
+    return compiled, out_tree
 
 
-def _export(fn, static, in_tree, leaves):
-    """`fn` traced once for `leaves` and exported: `(exported, output treedef, serialised bytes)`, the exported
-    program read back from its bytes (so a first run calls what later runs load); None where it cannot be exported
-    or serialised (e.g. without `flatbuffers`, or an output that is not a tree of arrays)."""
-    wrapped = getattr(fn, "__wrapped__", fn)
-    out_trees = []
-
-    def flat(*xs):
-        out = wrapped(*eqx.combine(jax.tree.unflatten(in_tree, list(xs)), static))
-        out_leaves, out_tree = jax.tree.flatten(out)
-        out_trees.append(out_tree)
-        return out_leaves
-
-    try:
-        blob = bytes(jax.export.export(jax.jit(flat))(*leaves).serialize())
-        _encode(jax.tree.unflatten(out_trees[0], [0] * out_trees[0].num_leaves))  # raises if it cannot be stored
-        return jax.export.deserialize(bytearray(blob)), out_trees[0], blob
-    except Exception:
-        return None
-
-
-def _write(path: pathlib.Path, key: str, out_tree, blob: bytes) -> None:
+def _write(path: pathlib.Path, key: str, n_in: int, out_tree, blob: bytes) -> None:
     """Stores a program atomically (`analogsim.io.write_bytes`); a cache that cannot be written is skipped."""
     from analogsim import io
 
     out = _encode(jax.tree.unflatten(out_tree, [0] * out_tree.num_leaves))
-    header = json.dumps({"key": key, "digest": hashlib.blake2b(blob).hexdigest(), "out": out}).encode()
+    header = json.dumps(
+        {"key": key, "inputs": n_in, "digest": hashlib.blake2b(blob).hexdigest(), "out": out}
+    ).encode()
     try:
         io.write_bytes(path, _FORMAT + header + b"\n" + blob)
     except OSError:

@@ -192,9 +192,9 @@ def solve(
       `analogsim.distributed.initialize`, `jax.devices()` spans all processes: each calls `solve` alike, runs
       its share of the replicas and gets the whole `Solution`. The same key gives the same replicas, steps and
       assignment on one device, many devices or many processes.
-    - `program_cache`: a directory where the compiled search programs are kept with `jax.export`, so that a later
-      process loads them instead of tracing them (the command line passes its cache directory); None: off. Same
-      key, same result with or without it.
+    - `program_cache`: a directory where the compiled search programs are kept as serialised executables, so
+      that a later process loads them instead of tracing and compiling them (the command line passes its cache
+      directory); None: off. Same key, same result with or without it.
 
     **Returns:**
 

@@ -89,3 +89,34 @@ def test_bad_arguments():
         hpe_compare.tune("glauber", [], replicas=2, budget=1)
     with pytest.raises(SystemExit):
         hpe_compare.main(["--sizes", "20,x"])
+
+
+def test_checkpoint_keeps_finished_sizes_and_refuses_other_settings(monkeypatch, tmp_path):
+    calls = []
+
+    def fake_size(n, **kw):
+        calls.append(n)
+        if n == 75:
+            raise KeyboardInterrupt  # interrupted while running the third size
+        return {"n_vars": n, "budget": hpe_compare.budgets(n)}
+
+    monkeypatch.setattr(hpe_compare, "compare_size", fake_size)
+    path = tmp_path / "hpe.json"
+    with pytest.raises(KeyboardInterrupt):
+        hpe_compare.compare([20, 50, 75], count=3, checkpoint=path)
+    saved = json.loads(path.read_text())
+    assert [r["n_vars"] for r in saved["rows"]] == [20, 50] and saved["settings"]["count"] == 3
+    monkeypatch.setattr(hpe_compare, "compare_size", lambda n, **kw: calls.append(n) or {"n_vars": n})
+    res = hpe_compare.compare([20, 50, 75], count=3, checkpoint=path)
+    assert calls == [20, 50, 75, 75]  # the rerun ran only the unfinished size
+    assert [r["n_vars"] for r in res["rows"]] == [20, 50, 75]
+    assert [r["n_vars"] for r in json.loads(path.read_text())["rows"]] == [20, 50, 75]
+    with pytest.raises(ValueError, match="settings"):
+        hpe_compare.compare([20], count=4, checkpoint=path)
+    assert hpe_compare.main(["--sizes", "20", "--count", "4", "--out", str(path)]) == 2
+
+
+def test_budgets_grow_with_n():
+    sizes = [20, 50, 75, 100, 150, 250]
+    annealing = [hpe_compare.budgets(n)["annealing"] for n in sizes]
+    assert annealing == sorted(annealing) and hpe_compare.budgets(150) == {"hopfield": 800_000, "annealing": 400_000}
