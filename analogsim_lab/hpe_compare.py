@@ -81,10 +81,11 @@ METHODS = {
 def budgets(n_vars: int, scale: float = 1.0) -> dict[str, int]:
     """The step budget of each evaluation run at size `n_vars` times `scale` (tuning runs use a quarter):
     parallel steps of the high-order network and sweeps of the annealer (a sweep costs the CPU about 4x a
-    high-order step). At N = 150 the annealer's budget is 400,000 sweeps: its TTS99 on the first uf150 file is about 1.3
-    million sweeps (16 of 32 runs of 200,000 sweeps solve it), so shorter runs leave instances unsolved and the
-    ratio only bounded. A size up to 100 takes minutes on a 2-core CPU, N = 150 about half an hour."""
-    base = next((b for limit, b in ((20, 1), (50, 2), (75, 4), (100, 8)) if n_vars <= limit), 32)
+    high-order step). From N = 100 the annealer's budget is 400,000 sweeps: with 100,000 it left 5 of 10 uf100 files
+    unsolved by all 32 runs (TTS99 above about 1.5e7 sweeps), and its TTS99 on the first uf150 file is about 1.3
+    million sweeps. A size up to 75 takes minutes on one core of a 2-core CPU, N = 100 and 150 about half an
+    hour each."""
+    base = next((b for limit, b in ((20, 1), (50, 2), (75, 8)) if n_vars <= limit), 32)
     return {"hopfield": max(int(25_000 * base * scale), 8), "annealing": max(int(12_500 * base * scale), 8)}
 
 
@@ -277,7 +278,8 @@ def _result(rows: list, settings: dict, start: float) -> dict:
 
 
 def _finished_rows(checkpoint: pathlib.Path | None, settings: dict) -> dict[int, dict]:
-    """The rows already in `checkpoint` by size, when it exists and was run with `settings`."""
+    """The rows already in `checkpoint` by size, when it exists and was run with `settings`; a row run with other
+    step budgets (`budgets` has changed since) is left out, so it runs again."""
     if checkpoint is None or not pathlib.Path(checkpoint).exists():
         return {}
     try:
@@ -290,7 +292,7 @@ def _finished_rows(checkpoint: pathlib.Path | None, settings: dict) -> dict[int,
             f"{checkpoint} was run with settings {saved.get('settings')}, not {settings}; move it away or "
             "rerun with its settings."
         )
-    return rows
+    return {n: r for n, r in rows.items() if r.get("budget") == budgets(n, settings["budget_scale"])}
 
 
 def _cell(summary: dict, fmt: str = "{:.3g}") -> str:

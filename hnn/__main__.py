@@ -129,6 +129,18 @@ def _enable_cache(path: pathlib.Path) -> None:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
+def _key(seed: int):
+    """`jax.random.key(seed)`, built on the host where the default PRNG is threefry: `jax.random.key` traces and
+    compiles two small programs, a tenth of a warm start-up. threefry's key for `0 <= seed < 2**32` is the word pair
+    `(0, seed)` (`jax.random.key_data(jax.random.key(seed))`)."""
+    import jax
+    import numpy as np
+
+    if jax.config.jax_default_prng_impl == "threefry2x32" and 0 <= seed < 2**32:
+        return jax.random.wrap_key_data(np.array([0, seed], np.uint32), impl="threefry2x32")
+    return jax.random.key(seed)
+
+
 def _expand(paths: list[str]) -> list[str]:
     """File arguments with each directory replaced by its `*.cnf` files in name order (an empty directory is kept
     as itself, so it is reported as an error)."""
@@ -174,11 +186,7 @@ def _solve_file(path: str, args, cache: pathlib.Path | None) -> int:
         print(f"c dropped {len(report.dropped_tautologies)} tautological clauses")
     if report.merged_duplicates:
         print(f"c merged {len(report.merged_duplicates)} duplicate literals")
-    key = None
-    if args.method != "cadical":
-        import jax.random as jr
-
-        key = jr.key(args.seed)
+    key = None if args.method == "cadical" else _key(args.seed)
     sol = solve(
         cnf,
         key=key,
@@ -189,12 +197,13 @@ def _solve_file(path: str, args, cache: pathlib.Path | None) -> int:
         program_cache=cache,
     )
     print(f"c steps {sol.steps} flips {sol.flips} time {sol.wall_time_s:.3f} s")
-    if sol.status == RESULTS.satisfied:
+    if sol.satisfied:
         print("s SATISFIABLE")
         # no clauses: every assignment is a model, and the empty model `v 0` says so
         print("\n".join(_model_lines(sol.assignment if cnf.n_clauses else [])))
         code = EXIT_SAT
-    elif sol.status == RESULTS.unsatisfiable:
+    # compared by message: `==` on enumeration items is a JAX op, which would compile at every start-up
+    elif RESULTS[sol.status] == RESULTS[RESULTS.unsatisfiable]:
         print("s UNSATISFIABLE")
         code = EXIT_UNSAT
     else:

@@ -96,7 +96,8 @@ class Solution(eqx.Module):
     @property
     def satisfied(self) -> bool:
         """Whether `status` is `RESULTS.satisfied`."""
-        return bool(self.status == RESULTS.satisfied)
+        # by message: `==` on enumeration items is a JAX op, which compiles a program the first time
+        return RESULTS[self.status] == RESULTS[RESULTS.satisfied]
 
 
 class _Carry(NamedTuple):

@@ -85,8 +85,9 @@ class FocusedProblem(eqx.Module):
                 f"formula too large for focused search's int32 clause states: {net.n_vars} variables, "
                 f"{net.n_clauses} (padded) clauses of width {net.width}; at most about 2**31 / (width * 2**{shift})."
             )
-        occurrence = net.occ_clause * 2 + net.occ_positive.astype(jnp.int32)
-        return cls(net, jnp.asarray(break_weights, jnp.float32), occurrence, shift)
+        # host arithmetic: an eager jnp op would trace and compile a program at every start-up of `python -m hnn`
+        occurrence = np.asarray(net.occ_clause) * 2 + np.asarray(net.occ_positive).astype(np.int32)
+        return cls(net, jax.device_put(np.asarray(break_weights, np.float32)), jax.device_put(occurrence), shift)
 
 
 def next_bits(lanes: Array) -> tuple[Array, Array]:

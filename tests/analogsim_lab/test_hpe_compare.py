@@ -106,11 +106,19 @@ def test_checkpoint_keeps_finished_sizes_and_refuses_other_settings(monkeypatch,
         hpe_compare.compare([20, 50, 75], count=3, checkpoint=path)
     saved = json.loads(path.read_text())
     assert [r["n_vars"] for r in saved["rows"]] == [20, 50] and saved["settings"]["count"] == 3
-    monkeypatch.setattr(hpe_compare, "compare_size", lambda n, **kw: calls.append(n) or {"n_vars": n})
+    monkeypatch.setattr(
+        hpe_compare, "compare_size", lambda n, **kw: calls.append(n) or {"n_vars": n, "budget": hpe_compare.budgets(n)}
+    )
     res = hpe_compare.compare([20, 50, 75], count=3, checkpoint=path)
     assert calls == [20, 50, 75, 75]  # the rerun ran only the unfinished size
     assert [r["n_vars"] for r in res["rows"]] == [20, 50, 75]
     assert [r["n_vars"] for r in json.loads(path.read_text())["rows"]] == [20, 50, 75]
+    # a row run with other step budgets (the budget rule changed since) runs again
+    saved = json.loads(path.read_text())
+    saved["rows"][0]["budget"] = {"hopfield": 1, "annealing": 1}
+    path.write_text(json.dumps(saved))
+    hpe_compare.compare([20, 50], count=3, checkpoint=path)
+    assert calls == [20, 50, 75, 75, 20]
     with pytest.raises(ValueError, match="settings"):
         hpe_compare.compare([20], count=4, checkpoint=path)
     assert hpe_compare.main(["--sizes", "20", "--count", "4", "--out", str(path)]) == 2

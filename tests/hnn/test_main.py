@@ -161,10 +161,13 @@ def test_cli_persistent_cache_is_written_and_reused(cnf_data, tmp_path):
     for program in (tmp_path / "cache").glob("*.hnnprog"):
         program.unlink()
     runs += [
-        subprocess.run([sys.executable, "-m", "hnn", str(path)], capture_output=True, text=True, timeout=300, env=env)
+        subprocess.run([sys.executable, "-m", "hnn", str(path)], capture_output=True, text=True, timeout=300,
+                       env=dict(env, JAX_LOG_COMPILES="1"))
         for _ in range(2)
     ]
     assert [r.returncode for r in runs] == [10] * 4, runs[-1].stderr[-2000:]
+    # a warm run neither traces nor compiles anything: the start-up is imports and loading the stored programs
+    assert "Compiling" in runs[2].stderr and "Compiling" not in runs[3].stderr, runs[3].stderr[-2000:]
     # the cached programs give the same search: same steps, same model
     strip = [[line for line in r.stdout.splitlines() if " time " not in line] for r in runs]
     assert strip[0] == strip[1] == strip[2] == strip[3]
