@@ -37,7 +37,8 @@ class MixedPrecision(eqx.Module):
       is the default path; `optax.sgd(lr, momentum)` or `optax.adam(lr)` give the array a momentum or an adaptive
       step, as the mixed-precision scheme allows any digital optimizer on the accumulated gradient (Nandakumar et
       al. 2020, Sec. 2; aihwkit's `MixedPrecisionCompound` accumulates plain SGD). Its state sits next to `chi`
-      in `InsituState.buffer` (then the pair `(chi, optax_state)`). Cost: one extra float per weight for every
+      in `InsituState.buffer` (then the pair `(chi, optax_state)`); its `params` are the array's weights (so
+      `optax.adamw`'s decay acts on the weights). Cost: one extra float per weight for every
       weight-shaped array of the state (Adam: 2, momentum: 1), and `1 + 4 k` digital operations per weight and
       update for `k` such arrays (the scaling, and per moment its decay, the gradient term, and its use in the
       update: Adam 9), counted in `Counts.digital_ops`. Units: Adam's step is invariant to the gradient's scale, so
@@ -84,7 +85,8 @@ class MixedPrecision(eqx.Module):
             chi, extra_ops = state.buffer - self.lr * (d.T @ x), 0
         else:
             chi, opt_state = state.buffer
-            u, opt_state = self.digital.update(d.T @ x, opt_state, chi)
+            # the parameters are the array's weights: a weight decay in `digital` acts on them, not on `chi`
+            u, opt_state = self.digital.update(d.T @ x, opt_state, state.arrays[0].w)
             chi, extra_ops = chi + u, (1 + 4 * _weight_arrays(opt_state, shape)) * size
         dw = self.device.dw_min
         n = jnp.clip(jnp.trunc(chi / dw), -self.max_pulses, self.max_pulses).astype(jnp.int32)

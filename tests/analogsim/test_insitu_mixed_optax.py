@@ -115,3 +115,18 @@ def test_trainer_with_adam_mixed_precision(getkey):
         losses.append(float(loss))
     assert losses[-1] < losses[0]
     assert int(state.layers[0].buffer[1][0].count) == 20  # Adam's step count, kept in the layer's state
+
+
+def test_weight_decay_acts_on_the_weights_not_the_accumulator(getkey):
+    """With no gradient (`d = 0`), decoupled weight decay adds `-lr wd W` to `chi`: it reads the array's weights.
+    Small enough that no pulse fires, so `chi` holds exactly that."""
+    lr, wd = 0.01, 0.05
+    opt = insitu.MixedPrecision(NOISELESS, lr=lr, digital=optax.chain(optax.add_decayed_weights(wd), optax.sgd(lr)))
+    w0 = jnp.linspace(-0.5, 0.5, SHAPE[0] * SHAPE[1]).reshape(SHAPE)
+    state = opt.init(SHAPE, key=getkey(), w0=w0)
+    w = state.arrays[0].w
+    assert float(jnp.max(jnp.abs(w - w0))) <= DW  # pulsed to within a step of w0
+    x, d = jnp.ones((2, SHAPE[1])), jnp.zeros((2, SHAPE[0]))
+    new = _update(opt, state, x, d, getkey())
+    np.testing.assert_allclose(new.buffer[0], -lr * wd * w, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(new.arrays[0].w, w)
