@@ -30,7 +30,7 @@ from analogsim.nn import TinyTransformer, analogize, sequence_loss, trainable
 from .common import BATCH_SIZE, Progress, fit, say
 from .corpus import TRAIN_FILES, VAL_FILES, VOCAB, load_stdlib_corpus, windows
 from .insitu import DEVICES as DIGITS_DEVICES, PULSE_TABLES, soft_bounds
-from .transformer import _train_digital, transformer_sizes
+from .transformer import LR_PEAK, schedule, train_digital, transformer_sizes
 
 DEVICES = {
     "ecram": devices.ecram_tang2018,
@@ -42,7 +42,7 @@ DEVICES = {
 symmetric near-ideal ConstantStep of the digits comparison)."""
 RULES = {
     "mixed_precision_momentum": lambda lr, steps: optax.sgd(lr, momentum=0.9),
-    "mixed_precision_adam": lambda lr, steps: optax.adam(_schedule(steps, lr)),
+    "mixed_precision_adam": lambda lr, steps: optax.adam(schedule(steps, lr)),
 }
 """The digital rule of the mixed-precision optimizers that run an optax transformation on the accumulated gradient
 (`MixedPrecision.digital`), by name: `make(lr, steps)`. Adam takes the digital recipe's schedule (warm-up and cosine
@@ -68,13 +68,8 @@ DEFAULT = dict(device="ecram", optimizer="mixed_precision_adam", lrs=(0.02,))
 per weight); ConstantStep Adam 0.01: 11.22; capacitor Adam 0.01: 11.88; plain mixed precision (SGD lr 0.3) on
 ECRAM with the expected decrement 15.91, on ConstantStep 15.39; ECRAM with momentum 0.9, lr 0.03: 16.02."""
 
-LR_DIGITAL = 3e-3
+LR_DIGITAL = LR_PEAK
 """Peak AdamW learning rate of the digital leaves (the transformer workload's recipe)."""
-
-
-def _schedule(steps: int, peak: float):
-    """The transformer workload's schedule: 50 warm-up steps to `peak`, cosine decay to `peak / 10`."""
-    return optax.warmup_cosine_decay_schedule(0.0, peak, 50, steps, end_value=peak / 10)
 
 
 def per_example_loss(model, tokens, key):
@@ -131,7 +126,7 @@ def train_insitu(train_w, val_w, sz: dict, *, device: str, optimizer: str, lr: f
     model = analogize(digital, CrossbarConfig.ideal(), attention="projections")
     steps = epochs * (train_w.shape[0] // BATCH_SIZE)
     trainer = insitu.InsituTrainer(OPTIMIZERS[optimizer](DEVICES[device](), lr, steps),
-                                   optax.adamw(_schedule(steps, LR_DIGITAL), weight_decay=0.01))
+                                   optax.adamw(schedule(steps, LR_DIGITAL), weight_decay=0.01))
     state = trainer.init(model, key=jr.fold_in(key, 20))
     evaluate = eqx.filter_jit(lambda m, s, k: val_loss(trainer.read_model(m, s), val_w, k))
     history = []
@@ -160,7 +155,7 @@ def train_float_twin(train_w, sz: dict, *, optimizer: str, lr: float, scales, ep
     labels = jax.tree.map(lambda _: "digital", params)
     linears = lambda m: [x.weight for x in jax.tree.leaves(m, is_leaf=is_linear) if is_linear(x)]  # noqa: E731
     steps = epochs * (train_w.shape[0] // BATCH_SIZE)
-    transforms = {"digital": optax.adamw(_schedule(steps, LR_DIGITAL), weight_decay=0.01)}
+    transforms = {"digital": optax.adamw(schedule(steps, LR_DIGITAL), weight_decay=0.01)}
     if optimizer in RULES:
         if len(scales) != len(linears(labels)):
             raise ValueError(f"train_float_twin needs one scale per linear layer ({len(linears(labels))}), "
@@ -237,7 +232,7 @@ def insitu_transformer(*, quick: bool = False, seed: int = 0, device: str = DEFA
     epochs = epochs or (2 if quick else 12)
     key = jr.key(seed)
     sz, train_w, val_w = corpus(quick, max_train_windows, sizes)
-    digital = _train_digital(train_w, sz, epochs, key, None, progress)
+    digital = train_digital(train_w, sz, epochs, key, None, progress)
     digital_ppl = math.exp(float(eqx.filter_jit(sequence_loss)(digital, val_w)))
     say(progress, f"in-situ transformer: digital validation perplexity {digital_ppl:.3f}")
     runs = {}

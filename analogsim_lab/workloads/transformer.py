@@ -63,14 +63,25 @@ def _loss(model, batch, key):
     return sequence_loss(model, batch[0], key)
 
 
-def _train_digital(train_w, sz: dict, epochs: int, key, checkpoint_dir, progress: Progress):
+LR_PEAK = 3e-3
+"""Peak AdamW learning rate of the digital recipe."""
+
+
+def schedule(steps: int, peak: float = LR_PEAK):
+    """The digital recipe's learning-rate schedule over `steps` steps: 50 warm-up steps to `peak`, then cosine
+    decay to `peak / 10`."""
+    return optax.warmup_cosine_decay_schedule(0.0, peak, 50, steps, end_value=peak / 10)
+
+
+def train_digital(train_w, sz: dict, epochs: int, key, checkpoint_dir, progress: Progress):
+    """The digital model of sizes `sz` trained on the windows `train_w` with the recipe (AdamW, weight decay 0.01,
+    `schedule`), checkpointed in `checkpoint_dir` (None: not)."""
     say(progress, f"transformer: training the digital model ({epochs} epochs, {train_w.shape[0]} windows)")
     digital = TinyTransformer(
         VOCAB, sz["d_model"], sz["num_heads"], sz["num_layers"], sz["seq"], key=jr.fold_in(key, 0)
     )
     steps = epochs * (train_w.shape[0] // BATCH_SIZE)
-    sched = optax.warmup_cosine_decay_schedule(0.0, 3e-3, 50, steps, end_value=3e-4)
-    optimizer = optax.adamw(sched, weight_decay=0.01)
+    optimizer = optax.adamw(schedule(steps), weight_decay=0.01)
     return fit(
         digital,
         _loss,
@@ -156,7 +167,7 @@ def tiny_transformer(
     def val_loss(model, k=None):
         return sequence_loss(model, val_w, k)
 
-    digital = _train_digital(train_w, sz, epochs_digital, key, checkpoint_dir, progress)
+    digital = train_digital(train_w, sz, epochs_digital, key, checkpoint_dir, progress)
     figures = {"digital_ppl": math.exp(float(eqx.filter_jit(val_loss)(digital)))}
     mean, std = _analog_runs(
         digital, train_w, val_loss, key, (epochs_proj, epochs_full), n_prog, checkpoint_dir, progress
