@@ -122,3 +122,29 @@ def normal(key: PRNGKeyArray, shape: tuple[int, ...], dtype=jnp.float32) -> jax.
     h = bits(key, shape)
     u = ((h >> 9).astype(jnp.float32) + 0.5) * (1.0 / 2**22) - 1.0  # in (-1, 1), symmetric
     return (jnp.float32(math.sqrt(2.0)) * fast_erfinv(u)).astype(dtype)
+
+
+_BYTES_MEAN = 4 * 255 / 2
+_BYTES_STD = math.sqrt(4 * (256**2 - 1) / 12)
+_QUANTILE_POLY = (0.9677649448206176, 0.0040019262144364645, 0.0019047280714562665)
+"""`c0, c1, c2` of `z = s (c0 + c1 s^2 + c2 s^4)`: the weighted least-squares fit (weights: the probabilities of the
+1021 values of the standardized sum `s` of four uniform bytes) of the normal quantiles at the middle of each value's
+step of the sum's distribution function, `Phi^-1(F(k) - P(k) / 2)`, scaled to unit variance."""
+
+
+def moment_normal(key: PRNGKeyArray, shape: tuple[int, ...]) -> jax.Array:
+    """Near-normal variates at a third of `normal`'s cost, for draws where only the first moments matter (the
+    moment-matched weight draw of the pulsed devices' fast update path, one per cell per batch).
+
+    From one hashed 32-bit word per element (`bits`): the sum of its four bytes (mean 510, standard deviation
+    147.8), standardized to `s`, then `z = s (c0 + c1 s^2 + c2 s^4)` (`_QUANTILE_POLY`), which carries the sum's
+    near-normal distribution onto the normal one. Mean 0 and variance 1 (to 2e-9), fourth moment 2.997 (normal:
+    3), distribution function within 1.8e-3 of the normal's (the sum's 1021 values are 2.7e-3 of probability
+    apart at the centre), `|z| <= 4.44` (the normal exceeds it with probability 9e-6; `normal` is exact to 5.3
+    sigma)."""
+    h = bits(key, shape)
+    total = (h & 0xFF) + ((h >> 8) & 0xFF) + ((h >> 16) & 0xFF) + (h >> 24)
+    s = (total.astype(jnp.float32) - _BYTES_MEAN) * (1.0 / _BYTES_STD)
+    c0, c1, c2 = _QUANTILE_POLY
+    s2 = s * s
+    return s * (c0 + s2 * (c1 + s2 * c2))

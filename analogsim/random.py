@@ -4,7 +4,8 @@ Use `jax.random` for keys (make, split, fold in), small arrays and exact tails; 
 arrays of the hardware model (programming, drift, read and write noise, fault maps, output noise). The generator
 hashes each element's index with two seeds drawn from the key (murmur3 finalizer), so it fuses into its consumer.
 
-`normal(key, shape)`, `uniform(key, shape)` and `bits(key, shape)` are pure functions of the JAX key: the same
+`normal(key, shape)`, `moment_normal(key, shape)` (near-normal, cheaper), `uniform(key, shape)` and
+`bits(key, shape)` are pure functions of the JAX key: the same
 key gives the same array; XLA fuses them into their consumer's loop. Normals are inverse-CDF samples truncated at
 5.3 sigma (probability 1.2e-7); use `jax.random` where exact tails matter.
 
@@ -16,6 +17,7 @@ from ._random import (
     bits as bits,
     fast_erfinv as fast_erfinv,
     fast_log as fast_log,
+    moment_normal as moment_normal,
     normal as normal,
     uniform as uniform,
 )

@@ -20,7 +20,7 @@ import numpy as np
 from .. import _random
 from .._custom_types import PRNGKeyArray
 from .._validate import check, check_int, check_key, concrete
-from ._closed_form import affine_moments, moment_normal, split_counts
+from ._closed_form import affine_moments, split_counts
 from .base import AbstractPulsedDevice
 
 
@@ -276,7 +276,7 @@ class AbstractStepDevice(AbstractPulsedDevice):
 
         For models with an affine step (`affine_steps`) and no `levels`, the weight is drawn once per cell from a
         Gaussian with the mean and variance of `_closed_form.affine_moments` (exact for known counts in one
-        direction; the standard normal variate from `_closed_form.moment_normal`) and clipped to the cell's bounds;
+        direction; the standard normal variate from `analogsim.random.moment_normal`) and clipped to the cell's bounds;
         a touched cell's read weight gets a fresh write noise (without write noise it is the persistent weight). Other
         models draw integer counts `round(max(n + sqrt(var) xi, 0))` and apply them one by one, ups and downs spread
         evenly (`pulse`'s loop).
@@ -309,7 +309,7 @@ class AbstractStepDevice(AbstractPulsedDevice):
                                    exact=not random_counts)
         hidden = mean
         if random_counts or not is_zero(self.dw_min_std):
-            hidden = mean + jnp.sqrt(jnp.maximum(var, 0.0)) * moment_normal(k_draw, mean.shape)
+            hidden = mean + jnp.sqrt(jnp.maximum(var, 0.0)) * _random.moment_normal(k_draw, mean.shape)
         touched = (n_up + n_down) > 0
         hidden = jnp.where(touched, jnp.clip(hidden, cells.w_min, cells.w_max), cells.hidden)
         if is_zero(self.write_noise_std):
