@@ -16,8 +16,8 @@ number of inputs and the tree structure of the output) and the executable. A fil
 corrupted, another key or format) or does not load is ignored and rebuilt; files are written atomically
 (`analogsim.io.write_bytes`).
 
-The executable is stored with JAX's pickling of compiled programs, and loading a pickle can run code: like Python's
-own `__pycache__`, the cache directory must be writable by its user only (the default, `~/.cache/hnn/jax`, is).
+The executable is stored with JAX's pickling of compiled programs, and loading a pickle can run code: a file is
+loaded only if this user owns it and no one else may write it (on POSIX); any other file is rebuilt.
 Where a program cannot be stored (arrays on several devices or processes, a static argument without a stable
 `repr`, a backend that does not serialise executables) the function runs as it is. The first process runs the
 executable it stores, so a run gives the same numbers with or without a cache entry.
@@ -181,6 +181,8 @@ def _load(path: pathlib.Path, key: str, n_in: int, device) -> tuple[Callable, An
     """`(compiled, output treedef)` from the file at `path`, loaded onto `device`, or None when there is none or it
     fails a check."""
     try:
+        if not _trusted(path):
+            return None
         data = path.read_bytes()
     except OSError:
         return None
@@ -209,6 +211,15 @@ def _load(path: pathlib.Path, key: str, n_in: int, device) -> tuple[Callable, An
     except Exception:  # a damaged or foreign file is rebuilt, never trusted
         return None
     return compiled, out_tree
+
+
+def _trusted(path: pathlib.Path) -> bool:
+    """Whether a program file may be loaded (loading runs code): on POSIX, owned by this user and writable by no
+    one else; a file that is not is rebuilt, and the rebuilt file is this user's."""
+    if not hasattr(os, "getuid"):
+        return True
+    st = path.stat()
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def _write(path: pathlib.Path, key: str, n_in: int, out_tree, blob: bytes) -> None:

@@ -1,6 +1,7 @@
 """`hnn.solve(program_cache=...)`: the search programs kept as serialised executables give the same search as the
 traced programs, a later solve loads them without tracing, and a damaged file is rebuilt."""
 
+import os
 import shutil
 from typing import ClassVar
 
@@ -104,3 +105,15 @@ def test_keys_separate_methods_parameters_and_sizes(uf20, tmp_path):
     bigger = hnn.CNF(np.concatenate([np.asarray(uf20.clauses)] * 2), uf20.n_vars)  # another clause bucket
     hnn.solve(bigger, method=hnn.ProbSAT(), **kw, program_cache=tmp_path)
     assert len(_programs(tmp_path)) == 12
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX file ownership and modes")
+def test_files_others_may_write_are_rebuilt_not_loaded(uf20, cold, tmp_path):
+    # loading a stored executable runs code: a file anyone else could have written is not trusted
+    shutil.copytree(cold[1], tmp_path / "d")
+    for path in _programs(tmp_path / "d"):
+        path.chmod(0o666)
+    TRACES.clear()
+    _same(hnn.solve(uf20, method=CountingProbSAT(hnn.ProbSAT()), **KW, program_cache=tmp_path / "d"), cold[0])
+    assert TRACES, "untrusted files are rebuilt by tracing"
+    assert all(not path.stat().st_mode & 0o022 for path in _programs(tmp_path / "d"))
