@@ -120,9 +120,10 @@ def _init_carry(method: AbstractMethod, problem, key, replicas: int, n_vars: int
 
 
 @eqx.filter_jit
-def _advance(method: AbstractMethod, problem, carry: _Carry, step_limit: Array, stop_all: bool) -> _Carry:
+def _advance(method: AbstractMethod, problem, carry: _Carry, step_limit: Array, stop_all: bool):
     """Runs `method.step` under `lax.while_loop` until `step_limit` or until any (or, with `stop_all`, every)
-    replica has satisfied the formula."""
+    replica has satisfied the formula; returns the new carry and every replica's assignment at its end (in the same
+    program: one compiled program fewer to build or load at start-up)."""
 
     def done(hit):
         solved = hit >= 0
@@ -136,12 +137,8 @@ def _advance(method: AbstractMethod, problem, carry: _Carry, step_limit: Array, 
         hit = jnp.where((c.hit_step < 0) & info.satisfied, c.t + 1, c.hit_step)
         return _Carry(c.t + 1, state, hit, c.flips + info.flips, info.unsat, c.key)
 
-    return jax.lax.while_loop(cond, body, carry)
-
-
-@eqx.filter_jit
-def _assignments(method: AbstractMethod, problem, state):
-    return method.assignment(problem, state)
+    carry = jax.lax.while_loop(cond, body, carry)
+    return carry, method.assignment(problem, carry.state)
 
 
 def _check_solve_args(replicas, max_steps, timeout_s, stop):
@@ -227,26 +224,26 @@ def solve(
     if mesh is not None:
         carry = shard_carry(carry, mesh, m.replica_axis)
     deadline = None if timeout_s is None else start + timeout_s
-    carry = _run_chunks(run, m, problem, carry, max_steps, deadline, stop == "all", chunk_steps)
+    carry, assignments = _run_chunks(run, m, problem, carry, max_steps, deadline, stop == "all", chunk_steps)
     wall = time.perf_counter() - start
-    return _solution(run, cnf, m, problem, carry, replicas, wall)
+    return _solution(cnf, m, problem, carry, gather(assignments), replicas, wall)
 
 
-def _run_chunks(run, m, problem, carry: _Carry, max_steps: int, deadline, stop_all: bool, chunk_steps) -> _Carry:
+def _run_chunks(run, m, problem, carry: _Carry, max_steps: int, deadline, stop_all: bool, chunk_steps):
     """Advances `carry` in chunks of compiled steps (each called through `run`) until the stop rule, the step budget
     or the `deadline` (`time.perf_counter()` value, or None) is reached; without `chunk_steps` chunks aim at about
-    0.25 s."""
+    0.25 s. Returns the last carry and the replicas' assignments."""
     chunk = chunk_steps if chunk_steps is not None else (max_steps if deadline is None else 256)
     t = int(gather(carry.t))
     while True:
         t0, t_before = time.perf_counter(), t
         limit = min(t_before + max(int(chunk), 1), max_steps)
-        carry = run(_advance, m, problem, carry, jax.device_put(np.int32(limit)), stop_all)
+        carry, assignments = run(_advance, m, problem, carry, jax.device_put(np.int32(limit)), stop_all)
         hit = gather(carry.hit_step)
         t = int(gather(carry.t))
         finished = hit.min() >= 0 if stop_all else hit.max() >= 0
         if finished or t >= max_steps:
-            return carry
+            return carry, assignments
         if deadline is not None:
             now = time.perf_counter()
             if chunk_steps is None:  # aim at ~0.25 s chunks, never far past the deadline
@@ -254,16 +251,17 @@ def _run_chunks(run, m, problem, carry: _Carry, max_steps: int, deadline, stop_a
                 chunk = int(np.clip(min(0.25, deadline - now) / max(per_step, 1e-9), 16, 1 << 20))
             decision = broadcast_from_first(np.asarray([now >= deadline, chunk], np.int32))  # process 0's clock
             if decision[0]:
-                return carry
+                return carry, assignments
             chunk = int(decision[1])
 
 
-def _solution(run, cnf: CNF, m: AbstractMethod, problem, carry: _Carry, replicas: int, wall: float) -> Solution:
+def _solution(
+    cnf: CNF, m: AbstractMethod, problem, carry: _Carry, assignments: np.ndarray, replicas: int, wall: float
+) -> Solution:
     """The `Solution` of a finished run: the earliest-solved replica's assignment, verified with NumPy, or the
     assignment with the fewest unsatisfied clauses."""
     hit = gather(carry.hit_step)
     t = int(gather(carry.t))
-    assignments = gather(run(_assignments, m, problem, carry.state))
     unsat = gather(carry.unsat)
     solved = np.flatnonzero(hit >= 0)
     status = RESULTS.budget_exhausted
