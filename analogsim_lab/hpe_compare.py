@@ -82,7 +82,7 @@ def budgets(n_vars: int, scale: float = 1.0) -> dict[str, int]:
     """The step budget of each evaluation run at size `n_vars` times `scale` (tuning runs use a quarter):
     parallel steps of the high-order network and sweeps of the annealer (a sweep costs the CPU about 4x a
     high-order step). From N = 100 the annealer's budget is 400,000 sweeps: with 100,000 it left 5 of 10 uf100 files
-    unsolved by all 32 runs (TTS99 above about 1.5e7 sweeps), and its TTS99 on the first uf150 file is about 1.3
+    unsolved by all 32 runs (TTS99 above 4.7e6 sweeps at 95 %, `unsolved_floor`), and its TTS99 on the first uf150 file is about 1.3
     million sweeps. A size up to 75 takes minutes on one core of a 2-core CPU, N = 100 and 150 about half an
     hour each."""
     base = next((b for limit, b in ((20, 1), (50, 2), (75, 8)) if n_vars <= limit), 32)

@@ -119,8 +119,10 @@ def cache_dir(environ=os.environ) -> pathlib.Path | None:
 
 def _enable_cache(path: pathlib.Path) -> None:
     """Turn on JAX's persistent compilation cache in `path` for every program, however quick to compile: the search
-    programs are stored by `hnn.solve(program_cache=...)`, and this cache serves the small programs around them
-    (the key, the conversions), each of which would otherwise compile again at every start-up."""
+    programs are stored by `hnn.solve(program_cache=...)`, and this cache serves the small eager programs some
+    methods still compile around them (`qubo` and `analog` build their problems with jnp operations), each of which
+    would otherwise compile again at every start-up (a warm `probsat`, `walksat` or `hopfield` run compiles
+    nothing)."""
     import jax
 
     path.mkdir(parents=True, exist_ok=True)
