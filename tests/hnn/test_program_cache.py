@@ -59,7 +59,7 @@ KW = dict(key=jr.key(5), replicas=4, max_steps=200, stop="all", chunk_steps=50)
 
 @pytest.fixture(scope="module")
 def cold(uf20, tmp_path_factory):
-    """A first solve with an empty cache directory: it traces, compiles and writes the three programs."""
+    """A first solve with an empty cache directory: it traces, compiles and writes the two programs."""
     directory = tmp_path_factory.mktemp("programs")
     TRACES.clear()
     solution = hnn.solve(uf20, method=CountingProbSAT(hnn.ProbSAT()), **KW, program_cache=directory)
