@@ -176,3 +176,14 @@ def test_cli_persistent_cache_is_written_and_reused(cnf_data, tmp_path):
         capture_output=True, text=True, timeout=300, env=dict(env, HNN_CACHE_DIR=str(tmp_path / "other")),
     )
     assert off.returncode == 10 and not (tmp_path / "other").exists()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345, 2**31, 2**32 - 1, 2**32, 2**40 + 3])
+def test_cli_key_is_jax_random_key(seed):
+    # the CLI builds threefry's key on the host; `python -m hnn --seed S` must search as hnn.solve(key=jr.key(S))
+    import jax.random as jr
+    import numpy as np
+
+    key = cli._key(seed)
+    assert jr.key_impl(key) == jr.key_impl(jr.key(seed))
+    np.testing.assert_array_equal(jr.key_data(key), jr.key_data(jr.key(seed)))
