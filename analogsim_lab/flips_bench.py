@@ -39,7 +39,7 @@ from analogsim.timing import median_time
 from hnn import CNF, ProbSAT, read_dimacs, solve
 
 from .ksat_bench import find_satlib
-from .ksat_stats import bootstrap_pooled_median_ci
+from .ksat_stats import bootstrap_pooled_median_ci, finite
 
 __all__ = [
     "C_REFERENCE",
@@ -81,10 +81,6 @@ def flip_counts(cnf: CNF, *, key, replicas: int, max_flips: int, flips_per_step:
     return np.where(sol.replica_hit_step >= 1, flips, np.inf)
 
 
-def _finite(v: float) -> float | None:
-    return float(v) if np.isfinite(v) else None
-
-
 def set_row(
     name: str, instances: Sequence[CNF], *, replicas: int, max_flips: int, seed: int = 0, rounds: int = 1000
 ) -> dict:
@@ -117,11 +113,11 @@ def set_row(
         "instances": len(instances),
         "runs": int(pooled.size),
         "censored": int(np.sum(~np.isfinite(pooled))),
-        "median_flips": _finite(med),
-        "ci95": [_finite(lo), _finite(hi)],
-        "median_one_run": _finite(float(np.median([f[0] for f in per_instance]))),
+        "median_flips": finite(med),
+        "ci95": [finite(lo), finite(hi)],
+        "median_one_run": finite(float(np.median([f[0] for f in per_instance]))),
         "c_reference": ref,
-        "ratio": _finite(med / ref) if ref else None,
+        "ratio": finite(med / ref) if ref else None,
         "within_ci": bool(lo <= ref <= hi) if ref else None,
     }
 

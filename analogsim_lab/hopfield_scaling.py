@@ -50,7 +50,7 @@ import hnn
 from analogsim.io import write_json
 
 from . import ksat_bench
-from .ksat_stats import bootstrap_median_ci, bootstrap_ratio_ci, fit_exponent
+from .ksat_stats import bootstrap_median_ci, bootstrap_ratio_ci, finite, fit_exponent
 
 __all__ = [
     "METHODS",
@@ -61,7 +61,6 @@ __all__ = [
     "timeout_check",
     "BUDGETS",
     "summarize",
-    "finite",
     "run_set",
     "scaling",
     "run",
@@ -133,11 +132,6 @@ def timeout_check(method, instances, *, timeout_s: float = 60.0, replicas: int =
         solved += sol.satisfied
         walls.append(sol.wall_time_s)
     return {"solved": int(solved), "instances": len(instances), "timeout_s": timeout_s, "wall_s": walls}
-
-
-def finite(v) -> float | None:
-    """`v` as a float, or None (JSON null) when it is infinite or NaN."""
-    return float(v) if np.isfinite(v) else None
 
 
 def summarize(values) -> dict:

@@ -33,7 +33,7 @@ import hnn
 from analogsim.io import write_json
 
 from . import ksat_bench
-from .ksat_stats import bootstrap_median_ci, bootstrap_ratio_ci, median
+from .ksat_stats import bootstrap_median_ci, bootstrap_ratio_ci, finite, median
 
 __all__ = [
     "HPE_TTS_RATIO",
@@ -130,7 +130,7 @@ def tune(name: str, instances, *, replicas: int, budget: int, seed: int = 0) -> 
         tts, residual = _runs(cls(**setting), instances, replicas=replicas, budget=budget, seed=seed)
         med = bootstrap_median_ci(tts)[0]
         rows.append(
-            {"setting": setting, "median_tts99_steps": _finite(med), "residual": float(np.mean(residual))}
+            {"setting": setting, "median_tts99_steps": finite(med), "residual": float(np.mean(residual))}
         )
         scores.append((med, float(np.mean(residual))))
     choice = grid[min(range(len(grid)), key=lambda i: scores[i])]
@@ -153,17 +153,13 @@ def _summary(values: np.ndarray, budget: float, replicas: int) -> dict:
     med, lo, hi = bootstrap_median_ci(values)
     solved = np.isfinite(values)
     return {
-        "median": _finite(med),
-        "low": _finite(lo),
-        "high": _finite(hi),
+        "median": finite(med),
+        "low": finite(lo),
+        "high": finite(hi),
         "median_at_least": float(median(np.where(solved, values, budget))),
         "median_at_least_95": float(median(np.where(solved, values, unsolved_floor(budget, replicas)))),
         "solved": int(solved.sum()),
     }
-
-
-def _finite(v) -> float | None:
-    return float(v) if np.isfinite(v) else None
 
 
 def compare_size(
@@ -199,7 +195,7 @@ def compare_size(
             "tts99_steps": _summary(tts[name], budget[name], replicas),
             "ets_j": _summary(ets[name], budget[name] * float(np.median(step_j)), replicas),
             "step_energy_j": float(np.median(step_j)),
-            "instance_tts99_steps": [_finite(v) for v in tts[name]],
+            "instance_tts99_steps": [finite(v) for v in tts[name]],
         }
         progress(
             f"N={n_vars} {name}: tuned {tuned['choice']}, solved {row[name]['tts99_steps']['solved']}/{len(evaluation)}, "
@@ -209,9 +205,9 @@ def compare_size(
         ratio, lo, hi = bootstrap_ratio_ci(values["annealing"], values["hopfield"])
         high_order = row["hopfield"][field]["median"]
         row[key] = {
-            "ratio": _finite(ratio),
-            "low": _finite(lo),
-            "high": _finite(hi),
+            "ratio": finite(ratio),
+            "low": finite(lo),
+            "high": finite(hi),
             "at_least": row["annealing"][field]["median_at_least"] / high_order if high_order else None,
             "at_least_95": row["annealing"][field]["median_at_least_95"] / high_order if high_order else None,
         }

@@ -28,6 +28,8 @@ import numpy as np
 from analogsim.cost import CPU_POWER_W
 from hnn import analog_step_cost, energy_to_solution_j, random_ksat, read_dimacs, solve, tts99, tts_quantiles
 
+from .ksat_stats import finite
+
 UNITS = {
     "probsat": "flips per replica",
     "walksat": "flips per replica",
@@ -103,10 +105,6 @@ def k_set(k: int, n_vars: int, count: int, seed: int = 0) -> list:
     return generated_set(n_vars, count, seed, THRESHOLD_ALPHA[k], k)
 
 
-def _finite(v):
-    return float(v) if np.isfinite(v) else None
-
-
 def instance_tts99(method, cnf, *, replicas: int, budget: int, key, devices=None) -> tuple[float, object]:
     """`(TTS99 in steps, the hnn.Solution)` of one instance: `replicas` independent runs of `budget` steps
     (`hnn.solve(..., stop="all")`, replicas over `devices` as `hnn.solve` spreads them), TTS99 from their first-hit
@@ -164,14 +162,14 @@ def bench(method, instances, replicas: int, budget: int, seed: int = 0, *, devic
         "solved": int(solved),
         "median_tts99_steps": None,
         "q90_tts99_steps": None,
-        "median_tts99_s": _finite(tts_quantiles(tts_s)[0]) if tts_s else None,
+        "median_tts99_s": finite(tts_quantiles(tts_s)[0]) if tts_s else None,
         "updates_per_s": updates / wall if wall > 0 else None,
-        "energy_to_solution_j": _finite(tts_quantiles(ets)[0]) if ets else None,
+        "energy_to_solution_j": finite(tts_quantiles(ets)[0]) if ets else None,
     }
     if tts_steps:
-        row["instance_tts99_steps"] = [_finite(v) for v in tts_steps]
+        row["instance_tts99_steps"] = [finite(v) for v in tts_steps]
         med, q90 = tts_quantiles(tts_steps)
-        row["median_tts99_steps"], row["q90_tts99_steps"] = _finite(med), _finite(q90)
+        row["median_tts99_steps"], row["q90_tts99_steps"] = finite(med), finite(q90)
     return row
 
 

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["median", "bootstrap_median_ci", "bootstrap_pooled_median_ci", "bootstrap_ratio_ci", "fit_exponent"]
+__all__ = ["median", "finite", "bootstrap_median_ci", "bootstrap_pooled_median_ci", "bootstrap_ratio_ci", "fit_exponent"]
 
 
 def median(values, axis=None):
     """The median of `hnn.tts_quantiles` (the higher middle value; `inf` ranks above every finite value)."""
     return np.quantile(np.asarray(values, np.float64), 0.5, axis=axis, method="higher")
+
+
+def finite(v) -> float | None:
+    """`v` as a float, or None (JSON null) when it is infinite or NaN (an unsolved instance's TTS99)."""
+    return float(v) if np.isfinite(v) else None
 
 
 def _check(level: float, n_boot: int):

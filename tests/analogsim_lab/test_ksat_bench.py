@@ -127,3 +127,8 @@ def test_scaling_section_parts(tmp_path):
     fig.savefig(tmp_path / "s.png")
     md = scaling_markdown(fits, "s.png")
     assert "| probsat |" in md and "probSAT C" in md
+
+
+def test_finite_maps_unsolved_to_json_null():
+    assert ksat_stats.finite(np.float64(2.5)) == 2.5 and isinstance(ksat_stats.finite(np.int64(3)), float)
+    assert ksat_stats.finite(np.inf) is None and ksat_stats.finite(float("nan")) is None
