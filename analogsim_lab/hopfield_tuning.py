@@ -25,7 +25,7 @@ import hnn
 from analogsim.io import write_json
 
 from . import hopfield_scaling as hs
-from .ksat_stats import bootstrap_median_ci
+from .ksat_stats import bootstrap_median_ci, finite
 
 __all__ = ["TUNING_GRID", "REFINE_GRID", "GRIDS", "tune", "parse_settings", "main"]
 
@@ -63,8 +63,8 @@ def tune(root, name: str, *, count: int, replicas: int, budget: int, grid=TUNING
         rows.append(
             {
                 "setting": setting,
-                "median_tts99_steps": hs.finite(med),
-                "instance_tts99_steps": [hs.finite(v) for v in runs["tts99_steps"]],
+                "median_tts99_steps": finite(med),
+                "instance_tts99_steps": [finite(v) for v in runs["tts99_steps"]],
                 "replicas_solved": float(np.mean(runs["replicas_solved"])),
             }
         )
