@@ -65,16 +65,18 @@ C_REFERENCE = {
 over the SATLIB set), measured on this kind of machine (issue 14)."""
 
 
-def reference_probsat(flips_per_step: int = 1) -> ProbSAT:
+def reference_probsat(flips_per_step: int = 1, engine: str = "auto") -> ProbSAT:
     """probSAT with the C code's 3-SAT constants stated explicitly (they are also `ProbSAT()`'s defaults for
-    k = 3)."""
-    return ProbSAT(rule="poly", cb=2.06, eps=0.9, flips_per_step=flips_per_step)
+    k = 3), on bookkeeping `engine` (`hnn.ProbSAT`'s `engine`)."""
+    return ProbSAT(rule="poly", cb=2.06, eps=0.9, flips_per_step=flips_per_step, engine=engine)
 
 
-def flip_counts(cnf: CNF, *, key, replicas: int, max_flips: int, flips_per_step: int = 1) -> np.ndarray:
+def flip_counts(
+    cnf: CNF, *, key, replicas: int, max_flips: int, flips_per_step: int = 1, engine: str = "auto"
+) -> np.ndarray:
     """Flips to solution of `replicas` independent probSAT runs on `cnf` (`inf` for a run censored at
     `max_flips`)."""
-    method = reference_probsat(flips_per_step)
+    method = reference_probsat(flips_per_step, engine)
     steps = -(-max_flips // flips_per_step)
     sol = solve(cnf, key=key, method=method, replicas=replicas, max_steps=steps, stop="all")
     flips = sol.replica_flips.astype(np.float64)
@@ -82,7 +84,14 @@ def flip_counts(cnf: CNF, *, key, replicas: int, max_flips: int, flips_per_step:
 
 
 def set_row(
-    name: str, instances: Sequence[CNF], *, replicas: int, max_flips: int, seed: int = 0, rounds: int = 1000
+    name: str,
+    instances: Sequence[CNF],
+    *,
+    replicas: int,
+    max_flips: int,
+    seed: int = 0,
+    rounds: int = 1000,
+    engine: str = "auto",
 ) -> dict:
     """One row of the table: the JAX probSAT's flips to solution on `instances` beside the C reference for `name`.
 
@@ -94,6 +103,7 @@ def set_row(
     - `max_flips`: the flip budget of each run.
     - `seed`: instance `i` runs with key `jr.key(seed + i)`; also seeds the bootstrap.
     - `rounds`: bootstrap resamples.
+    - `engine`: the probSAT bookkeeping engine (`hnn.ProbSAT`'s `engine`).
 
     **Returns:**
 
@@ -102,7 +112,7 @@ def set_row(
     reference) and `within_ci` (whether the reference lies in the interval); None where undefined.
     """
     per_instance = [
-        flip_counts(cnf, key=jr.key(seed + i), replicas=replicas, max_flips=max_flips)
+        flip_counts(cnf, key=jr.key(seed + i), replicas=replicas, max_flips=max_flips, engine=engine)
         for i, cnf in enumerate(instances)
     ]
     pooled = np.concatenate(per_instance)
@@ -123,25 +133,36 @@ def set_row(
 
 
 def flip_rate(
-    cnf: CNF, replicas: int, *, steps: int = 2000, flips_per_step: int = 1, repeats: int = 3
+    cnf: CNF,
+    replicas: int,
+    *,
+    steps: int = 2000,
+    flips_per_step: int = 1,
+    repeats: int = 3,
+    engine: str = "auto",
+    devices=None,
 ) -> dict:
-    """Flips per second aggregated over `replicas` (warm `hnn.solve` calls of `steps` steps, median wall time).
+    """Flips per second aggregated over `replicas` (warm `hnn.solve` calls of `steps` steps, median wall time),
+    with the replicas sharded over `devices` (`hnn.solve`'s `devices`; None: one device).
 
     **Returns:**
 
-    A dict with `replicas`, `flips_per_step`, `flips` (per call) and `flips_per_s`.
+    A dict with `replicas`, `flips_per_step`, `engine`, `devices` (their number), `flips` (per call) and
+    `flips_per_s`.
     """
-    method = reference_probsat(flips_per_step)
+    method = reference_probsat(flips_per_step, engine)
     key = jr.key(12345)
-    sol = solve(cnf, key=key, method=method, replicas=replicas, max_steps=steps, stop="all")
-    seconds = median_time(
-        lambda: solve(cnf, key=key, method=method, replicas=replicas, max_steps=steps, stop="all"),
-        repeats=repeats,
-        warmup=1,
-    )
+
+    def call():
+        return solve(cnf, key=key, method=method, replicas=replicas, max_steps=steps, stop="all", devices=devices)
+
+    sol = call()
+    seconds = median_time(call, repeats=repeats, warmup=1)
     return {
         "replicas": replicas,
         "flips_per_step": flips_per_step,
+        "engine": engine,
+        "devices": 1 if devices is None else len(devices),
         "flips": sol.flips,
         "flips_per_s": sol.flips / seconds,
     }

@@ -20,6 +20,7 @@ from ._energy import (
     verify as verify,
 )
 from ._method import (
+    BITSET_MAX_BYTES as BITSET_MAX_BYTES,
     TUNED_SCHEDULES as TUNED_SCHEDULES,
     AbstractMethod as AbstractMethod,
     AbstractParallelHopfield as AbstractParallelHopfield,

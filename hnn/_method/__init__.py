@@ -11,7 +11,12 @@ from .base import (
     AbstractParallelHopfield as AbstractParallelHopfield,
     StepInfo as StepInfo,
 )
-from .focused import ProbSAT as ProbSAT, WalkSAT as WalkSAT, probsat_parameters as probsat_parameters
+from .focused import (
+    BITSET_MAX_BYTES as BITSET_MAX_BYTES,
+    ProbSAT as ProbSAT,
+    WalkSAT as WalkSAT,
+    probsat_parameters as probsat_parameters,
+)
 from .hopfield import (
     TUNED_SCHEDULES as TUNED_SCHEDULES,
     HighOrderHopfield as HighOrderHopfield,
