@@ -1,7 +1,8 @@
 """probSAT in JAX against the reference C code: flips to solution per SATLIB set, and the flip rate.
 
 ```
-python -m analogsim_lab.flips_bench [--sets uf20,uf50,...] [--count N] [--out FILE.json]
+python -m analogsim_lab.flips_bench [--sets uf20,uf50,...] [--count N] [--engine auto|lists|bitset]
+    [--rates 32,256,1024,4096] [--flips-per-step 1,8] [--out FILE.json]
 ```
 
 **Search quality.** Each replica of `hnn.solve(..., method=hnn.ProbSAT(rule="poly", cb=2.06, eps=0.9),
@@ -19,9 +20,15 @@ median is exact while fewer than half of the runs are censored.
 One difference from the C code: it walks the false-clause list cyclically (`falseClause[flip % numFalse]`); the JAX
 version picks a uniformly random false clause, as probSAT's paper does (Balint & Schoening, SAT 2012).
 
-**Flip rate.** Flips per second aggregated over replicas, of warm `hnn.solve` calls of a fixed number of steps on
-the largest set's first instance, timed with `analogsim.timing.median_time`; only real flips count (a replica that
-solves stops flipping).
+The search uses `--engine` (`hnn.ProbSAT`'s bookkeeping engine; `auto` is the bitset engine on every SATLIB set).
+
+**Flip rate.** Flips per second aggregated over replicas, of warm `hnn.solve` calls of 2,000 flips per replica
+(`2000 / flips_per_step` steps) on the largest set's first instance, timed with `analogsim.timing.median_time`;
+only real flips count (a replica that solves stops flipping, and its share of the batch's work is lost). Both
+engines run side by side for each replica count and `flips_per_step`, and the table gives their ratio. The replicas
+are sharded over every local device: run with `XLA_FLAGS=--xla_force_host_platform_device_count=2` (before
+Python starts) to use two CPU cores as two devices, which is how the C reference's single-core rate is matched on
+a 2-core machine.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import pathlib
 import sys
 from collections.abc import Callable, Sequence
 
+import jax
 import jax.random as jr
 import numpy as np
 
@@ -174,18 +182,21 @@ def run(
     count: int = 20,
     replicas: int = 16,
     budget_factor: float = 20.0,
-    rate_replicas: Sequence[int] = (32, 256, 1024),
+    rate_replicas: Sequence[int] = (32, 256, 1024, 4096),
+    rate_flips_per_step: Sequence[int] = (1, 8),
+    engine: str = "auto",
     root: pathlib.Path | None = None,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> dict:
     """The whole benchmark: a `set_row` per set (the first `count` instances in file-name order, a flip budget of
-    `budget_factor` times the C reference median, at least 1000) and a `flip_rate` per replica count on the last
-    set's first instance.
+    `budget_factor` times the C reference median, at least 1000, on `engine`) and, on the last set's first
+    instance, a `flip_rate` of each engine per replica count and flips per step, over all local devices.
 
     **Returns:**
 
-    `{"sets": [rows], "flip_rates": [rates], "rate_instance": name}`.
+    `{"sets": [rows], "flip_rates": [rates], "rate_instance": name, "engine": engine}`; each rate has a
+    `bitset_over_lists` ratio (the bitset engine's rate over the lists engine's at the same setting).
     """
     root = root or find_satlib()
     if root is None:
@@ -200,14 +211,27 @@ def run(
             raise FileNotFoundError(f"no .cnf files for set {name!r} under {root}.")
         instances = [read_dimacs(f) for f in files]
         budget = max(1000, int(budget_factor * C_REFERENCE.get(name, 5000.0)))
-        rows.append(set_row(name, instances, replicas=replicas, max_flips=budget, seed=seed))
+        rows.append(set_row(name, instances, replicas=replicas, max_flips=budget, seed=seed, engine=engine))
         say(format_table(rows[-1:], header=False))
         last = (files[0].name, instances[0])
     rates = []
-    for r in rate_replicas:
-        rates.append(flip_rate(last[1], r))
-        say(f"flips/s with {r} replicas on {last[0]}: {rates[-1]['flips_per_s']:.3g}")
-    return {"sets": rows, "flip_rates": rates, "rate_instance": last[0]}
+    devices = jax.local_devices()
+    for fps in rate_flips_per_step:
+        for r in rate_replicas:
+            shard = devices if len(devices) > 1 and r % len(devices) == 0 else None
+            pair = {
+                e: flip_rate(last[1], r, steps=-(-2000 // fps), flips_per_step=fps, engine=e, devices=shard)
+                for e in ("lists", "bitset")
+            }
+            ratio = pair["bitset"]["flips_per_s"] / pair["lists"]["flips_per_s"]
+            for e in ("lists", "bitset"):
+                rates.append({**pair[e], "bitset_over_lists": ratio})
+            say(
+                f"flips/s on {last[0]}, {r} replicas, {fps} flips/step, {pair['bitset']['devices']} device(s): "
+                f"lists {pair['lists']['flips_per_s']:.3g}, bitset {pair['bitset']['flips_per_s']:.3g} "
+                f"(x{ratio:.1f})"
+            )
+    return {"sets": rows, "flip_rates": rates, "rate_instance": last[0], "engine": engine}
 
 
 def format_table(rows: Sequence[dict], *, header: bool = True) -> str:
@@ -239,16 +263,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--sets", default=",".join(C_REFERENCE), help="comma-separated SATLIB sets (default: all)")
     p.add_argument("--count", type=int, default=20, help="instances per set (first in file-name order)")
     p.add_argument("--replicas", type=int, default=16, help="independent runs per instance")
-    p.add_argument("--rates", default="32,256,1024", help="replica counts of the flip-rate measurement")
+    p.add_argument("--rates", default="32,256,1024,4096", help="replica counts of the flip-rate measurement")
+    p.add_argument("--flips-per-step", default="1,8", help="flips per step of the flip-rate measurement")
+    p.add_argument("--engine", default="auto", choices=("auto", "lists", "bitset"), help="engine of the search-quality runs")
     p.add_argument(
         "--root", type=pathlib.Path, default=None, help="SATLIB directory (default: $HNN_SATLIB, ...)"
     )
     p.add_argument("--out", type=pathlib.Path, default=None, help="write the results as JSON here")
     args = p.parse_args(argv)
     sets = [s for s in args.sets.split(",") if s]
-    rates = [int(r) for r in args.rates.split(",") if r]
-    if args.count < 1 or args.replicas < 1 or any(r < 1 for r in rates) or not sets:
-        p.error("--count, --replicas and --rates must be positive and --sets non-empty")
+    try:
+        rates = [int(r) for r in args.rates.split(",") if r]
+        fps = [int(f) for f in args.flips_per_step.split(",") if f]
+    except ValueError:
+        p.error("--rates and --flips-per-step take comma-separated integers")
+    if args.count < 1 or args.replicas < 1 or any(r < 1 for r in rates + fps) or not sets:
+        p.error("--count, --replicas, --rates and --flips-per-step must be positive and --sets non-empty")
     print(format_table([], header=True), flush=True)
     try:
         result = run(
@@ -256,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             count=args.count,
             replicas=args.replicas,
             rate_replicas=rates,
+            rate_flips_per_step=fps,
+            engine=args.engine,
             root=args.root,
             progress=lambda s: print(s, flush=True),
         )

@@ -52,6 +52,10 @@ def test_cli_writes_json(tmp_path, capsys):
             "4",
             "--rates",
             "4",
+            "--flips-per-step",
+            "2",
+            "--engine",
+            "lists",
             "--out",
             str(out),
         ]
@@ -59,8 +63,19 @@ def test_cli_writes_json(tmp_path, capsys):
     assert rc == 0
     data = json.loads(out.read_text())
     assert [r["set"] for r in data["sets"]] == ["uf20"] and data["sets"][0]["instances"] == 2
-    assert data["flip_rates"][0]["replicas"] == 4 and data["flip_rates"][0]["flips_per_s"] > 0
+    assert data["engine"] == "lists"
+    assert [(r["engine"], r["replicas"], r["flips_per_step"]) for r in data["flip_rates"]] == [
+        ("lists", 4, 2),
+        ("bitset", 4, 2),
+    ]
+    lists, bitset = data["flip_rates"]
+    assert lists["flips_per_s"] > 0 and bitset["flips_per_s"] > 0
+    assert lists["bitset_over_lists"] == bitset["bitset_over_lists"] == bitset["flips_per_s"] / lists["flips_per_s"]
     assert "uf20" in capsys.readouterr().out
     assert flips_bench.main(["--root", str(tmp_path), "--sets", "uf20"]) == 2  # no such set there
     with pytest.raises(SystemExit):
         flips_bench.main(["--count", "0"])
+    with pytest.raises(SystemExit):
+        flips_bench.main(["--flips-per-step", "x"])
+    with pytest.raises(SystemExit):
+        flips_bench.main(["--engine", "dense"])
