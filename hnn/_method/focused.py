@@ -258,6 +258,7 @@ class BitsetProblem(eqx.Module):
 
     @property
     def words(self) -> int:
+        """32-clause words of the padded clause axis."""
         return self.valid.shape[0]
 
     @property
@@ -280,6 +281,8 @@ class BitsetProblem(eqx.Module):
                 "(build the formula with `hnn.CNF.from_clauses`, which merges repeated literals, or use "
                 "engine='lists')."
             )
+        if m >= 2**24:
+            raise ValueError(f"the bitset engine counts clauses in float32: at most 2**24 clauses, got {m}.")
         words = -(-m // 32)
         # whole 8-word vectors (XLA's CPU loops then run without a remainder); whole blocks for a two-level pick
         words = _round_up(words, 8 if words <= _PICK_BLOCK * 2 else _PICK_BLOCK)

@@ -2,7 +2,6 @@
 agreement in distribution, and shape bucketing."""
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
@@ -124,24 +123,36 @@ def test_bitset_mixed_width_and_padding_words():
 
 
 @pytest.mark.parametrize("n_vars,n_clauses", [(40, 300), (700, 2900)])  # one-level and two-level pick
-def test_bitset_pick_is_uniform_over_unsatisfied_clauses(n_vars, n_clauses):
-    """The clause of rank `b0 % n_unsat` in index order, for every rank: each unsatisfied clause exactly once."""
-    from hnn._method.focused import _pick_unsat
+def test_bitset_flips_follow_a_uniform_clause_pick(n_vars, n_clauses):
+    """From one assignment, the variable each of many replicas flips in its first step is distributed as a uniformly
+    picked unsatisfied clause followed by WalkSAT's rule with noise 1 (a break-0 variable of the clause if there is
+    one, else any of its variables, uniformly): chi-square test at the 0.1 % level, fixed keys."""
+    from scipy.stats import chi2
 
     cnf = hnn.random_ksat(jr.key(4), n_vars, n_clauses, 3)
-    problem = hnn.ProbSAT(engine="bitset").prepare(cnf)
-    assert (problem.words > 64) == (n_vars > 40)
-    x = jr.bernoulli(jr.key(5), 0.5, (1, cnf.n_vars))
-    state = hnn.ProbSAT(engine="bitset").init(problem, x, key=jr.key(6))
-    planes = tuple(p[0] for p in state.planes)
+    method = hnn.WalkSAT(noise=1.0, engine="bitset")
+    problem = method.prepare(cnf)
+    assert (problem.words > 64) == (n_vars > 40)  # the two-level pick beyond 64 words
+    x = np.asarray(jr.bernoulli(jr.key(5), 0.5, (cnf.n_vars,)))
     clauses = np.asarray(cnf.clauses)
-    xv = np.asarray(x)[0]
-    unsat = np.flatnonzero(~(((clauses > 0) == xv[np.abs(clauses) - 1]) & (clauses != 0)).any(axis=1))
-    assert unsat.size > 10
-    pick = jax.jit(lambda b: _pick_unsat(problem, planes, b))
-    got = [pick(jnp.uint32(b)) for b in range(unsat.size + 3)]  # ranks wrap around modulo n_unsat
-    assert [int(c) for c, _ in got] == unsat.tolist() + unsat[:3].tolist()
-    assert all(int(total) == unsat.size for _, total in got)
+    unsat = np.flatnonzero(~((clauses > 0) == x[np.abs(clauses) - 1]).any(axis=1))
+    _, brk = hnn.make_break(cnf, x)
+    expected = np.zeros(cnf.n_vars)
+    for c in unsat:
+        vs = np.abs(clauses[c]) - 1
+        free = vs[np.asarray(brk)[vs] == 0]
+        chosen = free if free.size else vs
+        expected[chosen] += 1 / (unsat.size * chosen.size)
+    replicas = 20_000
+    state = eqx.filter_jit(method.init)(problem, jnp.broadcast_to(x, (replicas, cnf.n_vars)), key=jr.key(6))
+    new, info = eqx.filter_jit(method.step)(problem, state, jnp.asarray(0), key=None)
+    changed = np.asarray(method.assignment(problem, new)) != x
+    assert (changed.sum(axis=1) == 1).all() and (np.asarray(info.flips) == 1).all()
+    observed = changed.sum(axis=0)
+    assert observed[expected == 0].sum() == 0  # only variables of unsatisfied clauses
+    support = expected > 0
+    stat = np.sum((observed[support] - replicas * expected[support]) ** 2 / (replicas * expected[support]))
+    assert stat < chi2.ppf(0.999, support.sum() - 1), (stat, support.sum())
 
 
 def test_engines_agree_in_distribution(cnf_data):
