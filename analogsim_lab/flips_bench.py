@@ -22,6 +22,13 @@ version picks a uniformly random false clause, as probSAT's paper does (Balint &
 
 The search uses `--engine` (`hnn.ProbSAT`'s bookkeeping engine; `auto` is the bitset engine on every SATLIB set).
 
+**The C code itself, same protocol.** `C_REFERENCE` is one C run per instance, whose median over a set moves by
+tens of percent from one set of seeds to another. With `--c-binary PATH` (probSAT built from `probSAT.c`, e.g.
+`make` in a checkout of github.com/adrianopolus/probSAT) the benchmark also runs the C code on the same instances,
+`replicas` runs per instance (`PATH --cb 2.06 --eps 0.9 FILE SEED`, seeds 1, 2, ...), and reports its pooled
+median and the ratio of the two pooled medians with a paired cluster-bootstrap interval
+(`ksat_stats.bootstrap_pooled_ratio_ci`): the comparison of the two searches with the instance sample held fixed.
+
 **Flip rate.** Flips per second aggregated over replicas, of warm `hnn.solve` calls of 2,000 flips per replica
 (`2000 / flips_per_step` steps) on the largest set's first instance, timed with `analogsim.timing.median_time`;
 only real flips count (a replica that solves stops flipping, and its share of the batch's work is lost). Both
@@ -35,6 +42,8 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import re
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 
@@ -47,7 +56,7 @@ from analogsim.timing import median_time
 from hnn import CNF, ProbSAT, read_dimacs, solve
 
 from .ksat_bench import find_satlib
-from .ksat_stats import bootstrap_pooled_median_ci, finite
+from .ksat_stats import bootstrap_pooled_median_ci, bootstrap_pooled_ratio_ci, finite, median
 
 __all__ = [
     "C_REFERENCE",
@@ -55,6 +64,7 @@ __all__ = [
     "flip_counts",
     "set_row",
     "flip_rate",
+    "c_flip_counts",
     "run",
     "format_table",
     "main",
@@ -100,6 +110,7 @@ def set_row(
     seed: int = 0,
     rounds: int = 1000,
     engine: str = "auto",
+    c_runs: Sequence[np.ndarray] | None = None,
 ) -> dict:
     """One row of the table: the JAX probSAT's flips to solution on `instances` beside the C reference for `name`.
 
@@ -112,12 +123,16 @@ def set_row(
     - `seed`: instance `i` runs with key `jr.key(seed + i)`; also seeds the bootstrap.
     - `rounds`: bootstrap resamples.
     - `engine`: the probSAT bookkeeping engine (`hnn.ProbSAT`'s `engine`).
+    - `c_runs`: optionally, the C code's flips to solution on the same instances (one array of runs each,
+      `c_flip_counts`).
 
     **Returns:**
 
     A dict with `set`, `instances`, `runs`, `censored` (runs that hit the budget), `median_flips` (pooled),
     `ci95` (`[lo, hi]`), `median_one_run` (replica 0 of each instance), `c_reference`, `ratio` (pooled median /
-    reference) and `within_ci` (whether the reference lies in the interval); None where undefined.
+    reference) and `within_ci` (whether the reference lies in the interval); with `c_runs` also `c_median`
+    (the C code's pooled median) and `ratio_c` with `ratio_c_ci95` (pooled median over the C code's, paired
+    bootstrap); None where undefined.
     """
     per_instance = [
         flip_counts(cnf, key=jr.key(seed + i), replicas=replicas, max_flips=max_flips, engine=engine)
@@ -126,6 +141,14 @@ def set_row(
     pooled = np.concatenate(per_instance)
     med, lo, hi = bootstrap_pooled_median_ci(per_instance, n_boot=rounds, seed=seed)
     ref = C_REFERENCE.get(name)
+    c_cols = {}
+    if c_runs is not None:
+        ratio, r_lo, r_hi = bootstrap_pooled_ratio_ci(per_instance, c_runs, n_boot=rounds, seed=seed)
+        c_cols = {
+            "c_median": finite(float(median(np.concatenate([np.asarray(c, np.float64) for c in c_runs])))),
+            "ratio_c": finite(ratio),
+            "ratio_c_ci95": [finite(r_lo), finite(r_hi)],
+        }
     return {
         "set": name,
         "instances": len(instances),
@@ -137,6 +160,7 @@ def set_row(
         "c_reference": ref,
         "ratio": finite(med / ref) if ref else None,
         "within_ci": bool(lo <= ref <= hi) if ref else None,
+        **c_cols,
     }
 
 
@@ -176,6 +200,29 @@ def flip_rate(
     }
 
 
+def c_flip_counts(binary: str | pathlib.Path, path: str | pathlib.Path, seeds: Sequence[int]) -> np.ndarray:
+    """Flips to solution of the reference C probSAT (the executable `binary`) on the DIMACS file at `path`, one run
+    per seed (`binary --cb 2.06 --eps 0.9 FILE SEED`; the C code reads seed 0 as an error, so seeds start at 1):
+    the `numFlips` it prints, `inf` for a run that ends without `s SATISFIABLE`. Raises `RuntimeError` when the
+    output has no flip count."""
+    out = []
+    for seed in seeds:
+        if seed < 1:
+            raise ValueError(f"the C code's seeds must be positive, got {seed}.")
+        proc = subprocess.run(
+            [str(binary), "--cb", "2.06", "--eps", "0.9", str(path), str(seed)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        found = re.search(r"^c numFlips\s*:\s*(\d+)", proc.stdout, re.MULTILINE)
+        if found is None:
+            raise RuntimeError(f"{binary} printed no flip count on {path} (exit code {proc.returncode}).")
+        solved = re.search(r"^s SATISFIABLE", proc.stdout, re.MULTILINE) is not None
+        out.append(float(found.group(1)) if solved else np.inf)
+    return np.asarray(out)
+
+
 def run(
     sets: Sequence[str] = tuple(C_REFERENCE),
     *,
@@ -185,13 +232,15 @@ def run(
     rate_replicas: Sequence[int] = (32, 256, 1024, 4096),
     rate_flips_per_step: Sequence[int] = (1, 8),
     engine: str = "auto",
+    c_binary: str | pathlib.Path | None = None,
     root: pathlib.Path | None = None,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> dict:
     """The whole benchmark: a `set_row` per set (the first `count` instances in file-name order, a flip budget of
     `budget_factor` times the C reference median, at least 1000, on `engine`) and, on the last set's first
-    instance, a `flip_rate` of each engine per replica count and flips per step, over all local devices.
+    instance, a `flip_rate` of each engine per replica count and flips per step, over all local devices. With
+    `c_binary`, each row also holds the C code's runs on the same instances (`set_row`'s `c_runs`).
 
     **Returns:**
 
@@ -211,7 +260,12 @@ def run(
             raise FileNotFoundError(f"no .cnf files for set {name!r} under {root}.")
         instances = [read_dimacs(f) for f in files]
         budget = max(1000, int(budget_factor * C_REFERENCE.get(name, 5000.0)))
-        rows.append(set_row(name, instances, replicas=replicas, max_flips=budget, seed=seed, engine=engine))
+        c_runs = None
+        if c_binary is not None:
+            c_runs = [c_flip_counts(c_binary, f, range(1, replicas + 1)) for f in files]
+        rows.append(
+            set_row(name, instances, replicas=replicas, max_flips=budget, seed=seed, engine=engine, c_runs=c_runs)
+        )
         say(format_table(rows[-1:], header=False))
         last = (files[0].name, instances[0])
     rates = []
@@ -247,11 +301,18 @@ def format_table(rows: Sequence[dict], *, header: bool = True) -> str:
         )
     for r in rows:
         ci = f"[{num(r['ci95'][0])}, {num(r['ci95'][1])}]"
-        lines.append(
+        line = (
             f"{r['set']:<7}{r['runs']:>6}{r['censored']:>6}{num(r['median_flips'], '{:,.1f}'):>10}{ci:>20}"
             f"{num(r['median_one_run'], '{:,.1f}'):>12}{num(r['c_reference'], '{:,.1f}'):>9}"
             f"{num(r['ratio'], '{:.2f}'):>7}"
         )
+        if "ratio_c" in r:
+            lo, hi = r["ratio_c_ci95"]
+            line += (
+                f"   C pooled {num(r['c_median'], '{:,.1f}')}, ratio {num(r['ratio_c'], '{:.2f}')} "
+                f"[{num(lo, '{:.2f}')}, {num(hi, '{:.2f}')}]"
+            )
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -265,6 +326,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--replicas", type=int, default=16, help="independent runs per instance")
     p.add_argument("--rates", default="32,256,1024,4096", help="replica counts of the flip-rate measurement")
     p.add_argument("--flips-per-step", default="1,8", help="flips per step of the flip-rate measurement")
+    p.add_argument(
+        "--c-binary", default=None, help="the reference C probSAT executable, run on the same instances as well"
+    )
     p.add_argument("--engine", default="auto", choices=("auto", "lists", "bitset"), help="engine of the search-quality runs")
     p.add_argument(
         "--root", type=pathlib.Path, default=None, help="SATLIB directory (default: $HNN_SATLIB, ...)"
@@ -288,6 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rate_replicas=rates,
             rate_flips_per_step=fps,
             engine=args.engine,
+            c_binary=args.c_binary,
             root=args.root,
             progress=lambda s: print(s, flush=True),
         )

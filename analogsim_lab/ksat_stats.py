@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["median", "finite", "bootstrap_median_ci", "bootstrap_pooled_median_ci", "bootstrap_ratio_ci", "fit_exponent"]
+__all__ = [
+    "median",
+    "finite",
+    "bootstrap_median_ci",
+    "bootstrap_pooled_median_ci",
+    "bootstrap_ratio_ci",
+    "bootstrap_pooled_ratio_ci",
+    "fit_exponent",
+]
 
 
 def median(values, axis=None):
@@ -120,6 +128,40 @@ def bootstrap_ratio_ci(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = float(median(a) / median(b))
         samples = median(a[idx], axis=1) / median(b[idx], axis=1)
+    return (ratio, *_interval(samples, level))
+
+
+def bootstrap_pooled_ratio_ci(
+    numer, denom, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """The ratio of two methods' pooled medians (several runs per instance, as `bootstrap_pooled_median_ci`) on the
+    same instances, with a paired cluster-bootstrap interval: each resample draws instances with replacement and
+    pools both methods' runs of the drawn instances.
+
+    **Arguments:**
+
+    - `numer`, `denom`: one sequence of runs per instance each, in the same instance order (the run counts may
+      differ).
+    - `level`, `n_boot`, `seed`: as `bootstrap_median_ci`.
+
+    **Returns:**
+
+    `(ratio, low, high)`.
+    """
+    _check(level, n_boot)
+    a = [np.asarray(v, np.float64).reshape(-1) for v in numer]
+    b = [np.asarray(v, np.float64).reshape(-1) for v in denom]
+    if not a or len(a) != len(b) or any(r.size == 0 for r in a + b):
+        raise ValueError(
+            f"`numer` and `denom` must hold the runs of the same instances, at least one run each; got {len(a)} "
+            f"and {len(b)} instances."
+        )
+    idx = np.random.default_rng(seed).integers(0, len(a), (n_boot, len(a)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = float(median(np.concatenate(a)) / median(np.concatenate(b)))
+        samples = np.array(
+            [median(np.concatenate([a[i] for i in row])) / median(np.concatenate([b[i] for i in row])) for row in idx]
+        )
     return (ratio, *_interval(samples, level))
 
 

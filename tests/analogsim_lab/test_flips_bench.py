@@ -79,3 +79,42 @@ def test_cli_writes_json(tmp_path, capsys):
         flips_bench.main(["--flips-per-step", "x"])
     with pytest.raises(SystemExit):
         flips_bench.main(["--engine", "dense"])
+
+
+def _fake_c_binary(tmp_path, flips_by_seed: dict[int, int | None]) -> pathlib.Path:
+    """An executable that answers like the C probSAT: `c numFlips : N` and `s SATISFIABLE` (or, for a seed mapped
+    to None, the output of a run that stops unsolved)."""
+    lines = ["#!/bin/sh", 'case "$6" in']
+    for seed, flips in flips_by_seed.items():
+        if flips is None:
+            lines.append(f'  {seed}) echo "c numFlips                      : 999"; echo "s UNKNOWN";;')
+        else:
+            lines.append(f'  {seed}) echo "c numFlips                      : {flips}   "; echo "s SATISFIABLE";;')
+    lines += ['  *) echo "c nothing";;', "esac"]
+    path = tmp_path / "probSAT"
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_c_flip_counts_parse_the_c_output(tmp_path):
+    binary = _fake_c_binary(tmp_path, {1: 40, 2: 7, 3: None})
+    f = SHIPPED / "uf20" / "uf20-01.cnf"
+    np.testing.assert_array_equal(flips_bench.c_flip_counts(binary, f, [1, 2, 3]), [40.0, 7.0, np.inf])
+    with pytest.raises(RuntimeError, match="no flip count"):
+        flips_bench.c_flip_counts(binary, f, [4])
+    with pytest.raises(ValueError, match="positive"):
+        flips_bench.c_flip_counts(binary, f, [0])
+
+
+def test_cli_runs_the_c_code_on_the_same_instances(tmp_path, capsys):
+    binary = _fake_c_binary(tmp_path, {1: 30, 2: 50, 3: 40, 4: 20})
+    out = tmp_path / "flips.json"
+    args = ["--root", str(SHIPPED), "--sets", "uf20", "--count", "2", "--replicas", "4", "--rates", ""]
+    assert flips_bench.main([*args, "--c-binary", str(binary), "--out", str(out)]) == 0
+    row = json.loads(out.read_text())["sets"][0]
+    assert row["c_median"] == 40.0  # the higher middle value of 30, 50, 40, 20 on each of the 2 instances
+    assert row["ratio_c"] == pytest.approx(row["median_flips"] / 40.0)
+    lo, hi = row["ratio_c_ci95"]
+    assert lo <= row["ratio_c"] <= hi
+    assert "C pooled 40.0" in capsys.readouterr().out

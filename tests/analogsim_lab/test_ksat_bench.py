@@ -93,6 +93,21 @@ def test_pooled_bootstrap_resamples_instances_not_runs():
         ksat_stats.bootstrap_pooled_median_ci([[1.0], []])
 
 
+def test_pooled_ratio_is_paired_over_instances():
+    # Method a takes exactly twice method b's flips on every run of every instance: every paired resample has
+    # ratio 2, however different the instances are.
+    b = [[1.0, 3.0, 2.0], [100.0, 300.0], [10.0]]
+    a = [[2 * v for v in runs] for runs in b]
+    assert ksat_stats.bootstrap_pooled_ratio_ci(a, b, n_boot=300) == (2.0, 2.0, 2.0)
+    # Unpaired instances (a's runs of instance 0 against b's of instance 1) give a ratio that spreads.
+    ratio, lo, hi = ksat_stats.bootstrap_pooled_ratio_ci([[1.0], [100.0]], [[100.0], [1.0]], n_boot=300)
+    assert ratio == 1.0 and lo == 0.01 and hi == 100.0
+    with pytest.raises(ValueError, match="same instances"):
+        ksat_stats.bootstrap_pooled_ratio_ci([[1.0]], [[1.0], [2.0]])
+    with pytest.raises(ValueError, match="same instances"):
+        ksat_stats.bootstrap_pooled_ratio_ci([[1.0]], [[]])
+
+
 def test_scaling_section_parts(tmp_path):
     rng = np.random.default_rng(0)
     rows = []
