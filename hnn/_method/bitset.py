@@ -31,7 +31,7 @@ BITSET_MAX_BYTES = 2**26
 here: random 3-SAT at ratio 4.2 up to about 7,800 variables) for which `engine="auto"` takes the bitset engine; larger
 formulas take the lists engine. The bitset engine's flip costs O(clauses / 32) word operations, the lists engine's
 O(occurrences): on random 3-SAT at ratio 4.2 the bitset engine flipped faster at every size measured, from 6x at
-250 variables to 2x at 12,000 (256 replicas, one CPU core each; `engine` in `hnn.ProbSAT`)."""
+250 variables to 2x at 12,000 (256 replicas on one CPU device, 4 flips per step)."""
 
 
 class BitsetState(NamedTuple):
@@ -44,7 +44,7 @@ class BitsetState(NamedTuple):
     - `planes`: the clauses' true-literal counts bit-sliced: `planes[i][r, w]` holds bit `i` of the counts of
       clauses `32 w .. 32 w + 31` (bit `b` of the word: clause `32 w + b`), uint32.
     - `n_unsat`: the number of unsatisfied clauses.
-    - `lanes`: the replica's random generator state (see `next_bits`).
+    - `lanes`: the replica's random generator state (see `lists.next_bits`).
     """
 
     x: Bool[Array, "r n1"]
