@@ -91,7 +91,7 @@ class AbstractFocusedSearch(AbstractMethod):
         if 8 * (net.n_vars + 1) * -(-net.n_clauses // 32) <= BITSET_MAX_BYTES:
             try:
                 return BitsetProblem.from_network(net, break_weights)
-            except ValueError:  # a clause with a repeated variable: only the lists engine counts it twice
+            except ValueError:  # a clause repeats a variable (only the lists engine counts it twice), or 2**24 clauses
                 pass
         return FocusedProblem.from_network(net, break_weights)
 
